@@ -1,0 +1,1 @@
+"""The assistant's core: content, matching and replies. It never imports `telegram`."""

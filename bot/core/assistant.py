@@ -1,0 +1,213 @@
+"""The one entry point every channel uses: a message in, a channel-independent reply out."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+from bot.core.content import KnowledgeBase
+from bot.core.detection import LanguageGuesser
+from bot.core.languages import DEFAULT, SUPPORTED
+from bot.core.loading import load_knowledge_base
+from bot.core.matching import INTENT_PREFIX, Match, Matcher
+from bot.core.normalising import SCRIPT_LANGUAGES, fold, script_of
+from bot.core.replies import Action, Button, Message, Reply, ReplyKind
+from bot.core.safety import CrisisDetector
+
+ANSWER_THRESHOLD = 0.40
+"""A topic scoring at least this, with no close rival, is answered directly."""
+CANDIDATE_THRESHOLD = 0.28
+"""Below this the assistant says honestly that it does not know."""
+CLOSE_MARGIN = 0.04
+"""Topics within this of the best one are offered as choices instead of guessing."""
+INTENT_THRESHOLD = 0.40
+CRISIS_MATCH_THRESHOLD = 0.55
+MAX_MATCHED_CHARS = 1000
+"""Only the start of a very long message is matched; it is where the question usually is."""
+SWITCH_CONFIDENCE = 0.9
+MIN_WORDS_TO_SWITCH = 3
+RELATED_BUTTONS = 3
+
+
+class Assistant:
+    """Answers messages from the knowledge base; knows nothing of any chat platform."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.matcher = Matcher(kb)
+        self.guesser = LanguageGuesser()
+        self.crisis = CrisisDetector(kb, self.matcher.document_share)
+
+    @classmethod
+    def from_content(cls, root: Path, required_topics: Path | None = None) -> Assistant:
+        """Load and validate the content folder, then build the assistant."""
+        return cls(load_knowledge_base(root, required_topics))
+
+    async def handle(self, message: Message) -> Reply:
+        """Answer one message: crisis first, then intents, then the knowledge base."""
+        return self.reply_to(message)
+
+    def reply_to(self, message: Message) -> Reply:
+        """Answer one message synchronously (the console and batch tools use this)."""
+        chosen = message.lang if message.lang in SUPPORTED else DEFAULT
+        text = _clean(message.text)[:MAX_MATCHED_CHARS]
+        if not fold(text):
+            return self._fallback(chosen, "empty_message")
+        guess = self.guesser.guess(text)
+        if self.crisis.is_crisis(text):
+            return self.crisis_reply(self._reply_language(text, chosen, guess, None))
+        prefer = [chosen] + ([guess[0]] if guess else [])
+        ranked = self.matcher.rank(text, prefer=prefer)
+        if not ranked:
+            return self._fallback(chosen)
+        lang = self._reply_language(text, chosen, guess, ranked[0])
+        top = ranked[0]
+        if top.topic == "@crisis" and top.score >= CRISIS_MATCH_THRESHOLD:
+            return self.crisis_reply(lang)
+        topics = [m for m in ranked if not m.is_intent]
+        if top.is_intent and top.score >= INTENT_THRESHOLD and (
+                not topics or topics[0].score < top.score):
+            return self._intent_reply(top, lang)
+        if not topics or topics[0].score < CANDIDATE_THRESHOLD:
+            return self._fallback(lang)
+        best = topics[0]
+        rivals = [m for m in topics[1:3] if best.score - m.score <= CLOSE_MARGIN]
+        if best.score >= ANSWER_THRESHOLD and not rivals:
+            return self.answer(best.topic, lang, best.score)
+        return self._candidates([best, *rivals], lang)
+
+    # --- Replies a channel can also ask for directly (buttons) -------------------------------
+
+    def press(self, action: Action, value: str, lang: str) -> Reply:
+        """Return the reply to pressing a button with `action` and `value`."""
+        lang = lang if lang in SUPPORTED else DEFAULT
+        if action is Action.TOPIC and self.kb.has_topic(value):
+            return self.answer(value, lang)
+        if action is Action.PLAIN_FINNISH and self.kb.has_topic(value):
+            return self.plain_finnish(value, lang)
+        if action is Action.CATEGORY and any(c.id == value for c in self.kb.categories):
+            return self.category(value, lang)
+        if action in (Action.HELPED, Action.NOT_HELPED):
+            pack = self.kb.packs[lang]
+            return Reply(ReplyKind.MENU, lang, pack.text("feedback_thanks"), topic=value or None,
+                         buttons=(self._coach_and_menu(lang),))
+        if action in (Action.COACH, Action.CONTACT_ME):
+            return self._intent_reply(Match(INTENT_PREFIX + "handoff", 1.0, lang), lang)
+        return self.menu(lang)
+
+    def answer(self, topic_id: str, lang: str, score: float = 1.0) -> Reply:
+        """Return the entry `topic_id` as an answer in `lang`, with follow-up buttons."""
+        entry = self.kb.entry(topic_id, lang)
+        pack = self.kb.packs[lang]
+        related = tuple(
+            (Button(self.kb.entry(other, lang).title, Action.TOPIC, other),)
+            for other in entry.related[:RELATED_BUTTONS])
+        rows: list[tuple[Button, ...]] = list(related)
+        if lang != "fi":
+            rows.append((Button(pack.text("button_plain_finnish"), Action.PLAIN_FINNISH,
+                                topic_id),))
+        rows.append((Button(pack.text("button_helped_yes"), Action.HELPED, topic_id),
+                     Button(pack.text("button_helped_no"), Action.NOT_HELPED, topic_id)))
+        rows.append(self._coach_and_menu(lang))
+        return Reply(ReplyKind.ANSWER, lang, entry.answer, topic=topic_id, score=score,
+                     title=entry.title, sources=entry.sources, buttons=tuple(rows))
+
+    def plain_finnish(self, topic_id: str, lang: str) -> Reply:
+        """Return the plain-Finnish version of an answer, introduced in the reader's language."""
+        entry = self.kb.entry(topic_id, "fi")
+        header = self.kb.packs[lang].text("plain_finnish_header")
+        return Reply(ReplyKind.ANSWER, "fi", f"{header}\n\n{entry.answer}", topic=topic_id,
+                     score=1.0, title=entry.title, sources=entry.sources,
+                     buttons=(self._coach_and_menu(lang),))
+
+    def menu(self, lang: str) -> Reply:
+        """Return the category menu, for people who would rather tap than type."""
+        pack = self.kb.packs[lang]
+        return Reply(ReplyKind.MENU, lang, pack.text("menu"), buttons=self._category_rows(lang))
+
+    def category(self, category_id: str, lang: str) -> Reply:
+        """Return the questions of one category as buttons."""
+        pack = self.kb.packs[lang]
+        rows = [(Button(e.title, Action.TOPIC, e.id),)
+                for e in self.kb.entries_in(category_id, lang)]
+        rows.append((Button(pack.text("button_back"), Action.MENU),))
+        name = pack.category_names.get(category_id, category_id)
+        return Reply(ReplyKind.MENU, lang, pack.text("category", category=name),
+                     buttons=tuple(rows))
+
+    def greeting(self, lang: str) -> Reply:
+        """Return a kind hello with the menu."""
+        return self._intent_reply(Match(INTENT_PREFIX + "greeting", 1.0, lang), lang)
+
+    def crisis_reply(self, lang: str) -> Reply:
+        """Return emergency help: numbers first, then an offer of a coach."""
+        pack = self.kb.packs[lang]
+        rows = ((Button(pack.text("button_contact_me"), Action.CONTACT_ME),),
+                (Button(pack.text("button_menu"), Action.MENU),))
+        return Reply(ReplyKind.CRISIS, lang, pack.text("crisis"), topic="crisis", score=1.0,
+                     buttons=rows)
+
+    # --- Internals ---------------------------------------------------------------------------
+
+    def _intent_reply(self, match: Match, lang: str) -> Reply:
+        pack = self.kb.packs[lang]
+        name = match.topic.removeprefix(INTENT_PREFIX)
+        if name == "handoff":
+            return Reply(ReplyKind.HANDOFF, lang, pack.text("handoff"), topic="handoff",
+                         score=match.score, buttons=(self._coach_and_menu(lang),))
+        if name in ("greeting", "thanks"):
+            rows = (*self._category_rows(lang), self._coach_and_menu(lang)[:1])
+            return Reply(ReplyKind.GREETING, lang, pack.text(name), topic="greeting",
+                         score=match.score, buttons=rows)
+        return self._fallback(lang)
+
+    def _fallback(self, lang: str, key: str = "fallback") -> Reply:
+        pack = self.kb.packs[lang]
+        rows = (*self._category_rows(lang), (Button(pack.text("button_coach"), Action.COACH),))
+        return Reply(ReplyKind.FALLBACK, lang, pack.text(key), buttons=rows)
+
+    def _candidates(self, matches: list[Match], lang: str) -> Reply:
+        pack = self.kb.packs[lang]
+        ids = tuple(m.topic for m in matches)
+        rows = [(Button(self.kb.entry(i, lang).title, Action.TOPIC, i),) for i in ids]
+        rows.append((Button(pack.text("button_none_of_these"), Action.MENU),))
+        rows.append((Button(pack.text("button_coach"), Action.COACH),))
+        return Reply(ReplyKind.CANDIDATES, lang, pack.text("candidates"), topic=ids[0],
+                     score=matches[0].score, candidates=ids, buttons=tuple(rows))
+
+    def _coach_and_menu(self, lang: str) -> tuple[Button, ...]:
+        pack = self.kb.packs[lang]
+        return (Button(pack.text("button_coach"), Action.COACH),
+                Button(pack.text("button_menu"), Action.MENU))
+
+    def _category_rows(self, lang: str) -> tuple[tuple[Button, ...], ...]:
+        pack = self.kb.packs[lang]
+        buttons = [Button(f"{c.emoji} {pack.category_names[c.id]}", Action.CATEGORY, c.id)
+                   for c in self.kb.categories]
+        return tuple(tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2))
+
+    def _reply_language(self, text: str, chosen: str, guess: tuple[str, float] | None,
+                        top: Match | None) -> str:
+        """Answer in the chosen language unless the message is clearly in another of ours."""
+        script = script_of(text)
+        script_langs = SCRIPT_LANGUAGES.get(script, ())
+        if script_langs and chosen not in script_langs:
+            # Another script altogether: Cyrillic is Russian; Arabic script is ar or fa.
+            if len(script_langs) == 1:
+                return script_langs[0]
+            if guess and guess[0] in script_langs:
+                return guess[0]
+            return top.lang if top and top.lang in script_langs else script_langs[0]
+        if guess is None or guess[0] == chosen or guess[1] < SWITCH_CONFIDENCE:
+            return chosen
+        if len(fold(text).split()) < MIN_WORDS_TO_SWITCH:
+            return chosen
+        # Same script, confident detector, and the best match agrees: clearly another language.
+        if top is not None and top.lang == guess[0]:
+            return guess[0]
+        return chosen
+
+
+def _clean(text: str) -> str:
+    """Drop control characters (keeping line breaks) and surrounding space."""
+    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc").strip()

@@ -1,0 +1,82 @@
+"""The knowledge base as the rest of the program sees it: loaded, validated, rendered."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+INTENT_NAMES = ("crisis", "handoff", "greeting", "thanks", "out_of_scope")
+"""Lists in every `intents.yaml`; `out_of_scope` is optional."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One answer in one language, with placeholders already filled in."""
+
+    id: str
+    lang: str
+    category: str
+    title: str
+    questions: tuple[str, ...]
+    keywords: tuple[str, ...]
+    answer: str
+    sources: tuple[str, ...]
+    reviewed: dt.date
+    related: tuple[str, ...]
+    path: Path
+    line: int
+
+
+@dataclass(frozen=True)
+class Category:
+    """A menu button: a category id with its emoji."""
+
+    id: str
+    emoji: str
+
+
+@dataclass(frozen=True)
+class LanguagePack:
+    """Everything one language folder holds."""
+
+    lang: str
+    language_name: str
+    entries: dict[str, Entry]
+    category_names: dict[str, str]
+    strings: dict[str, str]
+    intents: dict[str, tuple[str, ...]]
+
+    def text(self, key: str, **values: str) -> str:
+        """Return UI string `key`, filling its own placeholders such as `{category}`."""
+        template = self.strings[key]
+        return template.format_map(KeepUnknown(values)) if values else template
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """All languages' content plus the shared category menu."""
+
+    packs: dict[str, LanguagePack]
+    categories: tuple[Category, ...]
+    root: Path
+    topic_ids: tuple[str, ...] = field(default=())
+
+    def entry(self, topic_id: str, lang: str) -> Entry:
+        """Return the entry for `topic_id` in `lang`."""
+        return self.packs[lang].entries[topic_id]
+
+    def has_topic(self, topic_id: str) -> bool:
+        """Tell whether `topic_id` is a known entry id."""
+        return topic_id in self.topic_ids
+
+    def entries_in(self, category_id: str, lang: str) -> list[Entry]:
+        """Return the entries of one category in content order."""
+        return [e for e in self.packs[lang].entries.values() if e.category == category_id]
+
+
+class KeepUnknown(dict[str, str]):
+    """A format mapping that leaves unknown `{names}` as they are."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"

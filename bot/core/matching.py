@@ -1,0 +1,256 @@
+"""Find the topic a message is about, across all six languages, tolerant of typos.
+
+Every entry (and every intent: greeting, handoff, ...) of every language is a
+document. A message is compared with each document in two ways and the two
+scores are averaged:
+
+- word coverage: how much of the message's information (IDF-weighted stems) the
+  document's questions, title and keywords contain; unknown words are matched to
+  the vocabulary with rapidfuzz (`process.cdist`) so typos still count;
+- character n-grams: TF-IDF cosine of 3- and 4-grams against each single question,
+  the best question counting; this absorbs typos, word forms and compounds.
+
+Both run on inverted indexes built once at load time, so a reply costs little
+even when the knowledge base is a hundred times larger. Russian, Arabic and
+Persian questions are also indexed in Latin letters, for people who type them so.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from rapidfuzz import fuzz, process
+
+from bot.core.content import KnowledgeBase
+from bot.core.normalising import (
+    char_ngrams,
+    consonant_skeleton,
+    fold,
+    query_stems,
+    script_of,
+    stems,
+    transliterate,
+)
+
+INTENT_PREFIX = "@"
+"""Intent documents have ids like '@greeting', so they never clash with entry ids."""
+
+FUZZY_CUTOFF = 80
+"""rapidfuzz ratio (0-100) above which an unknown word counts as a misspelt known word."""
+TRANSLITERATION_WEIGHT = 0.85
+"""Latin-letter matches of Russian, Arabic or Persian are less certain than native ones."""
+OTHER_LANGUAGE_WEIGHT = 0.97
+"""A document in a language other than the chosen or detected one breaks ties."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """One entry or intent in one language, as the matcher sees it."""
+
+    topic: str
+    lang: str
+
+
+@dataclass(frozen=True)
+class Match:
+    """A topic (or '@intent') with its score in [0, 1] and the language that matched best."""
+
+    topic: str
+    score: float
+    lang: str
+
+    @property
+    def is_intent(self) -> bool:
+        """Tell whether this is an intent such as '@greeting' rather than an entry."""
+        return self.topic.startswith(INTENT_PREFIX)
+
+
+class Matcher:
+    """Rank topics for a message; built once from the knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase, word_weight: float = 0.5) -> None:
+        self.word_weight = word_weight
+        self.documents: list[Document] = []
+        texts: list[list[str]] = []
+        for lang, pack in kb.packs.items():
+            for entry in pack.entries.values():
+                self.documents.append(Document(entry.id, lang))
+                texts.append([*entry.questions, entry.title, *entry.keywords])
+            for name, examples in pack.intents.items():
+                self.documents.append(Document(INTENT_PREFIX + name, lang))
+                texts.append(list(examples))
+        self.words = _WordIndex(
+            [[stems(t, d.lang) for t in doc_texts] for d, doc_texts in zip(
+                self.documents, texts, strict=True)])
+        self.native = _NgramIndex([[fold(t) for t in doc_texts] for doc_texts in texts])
+        latin_docs = [
+            [_latin_form(t, d.lang) for t in doc_texts] if d.lang in ("ru", "ar", "fa") else []
+            for d, doc_texts in zip(self.documents, texts, strict=True)
+        ]
+        self.latin = _NgramIndex(latin_docs)
+        self._is_skeleton = np.array([d.lang in ("ar", "fa") for d in self.documents])
+
+    def document_share(self, lang: str) -> dict[str, float]:
+        """Return, for each stem, the share of `lang`'s documents that contain it."""
+        in_lang = np.array([d.lang == lang for d in self.documents])
+        total = max(int(in_lang.sum()), 1)
+        return {term: float(in_lang[docs].sum()) / total
+                for term, docs in self.words.postings.items()}
+
+    def rank(self, text: str, prefer: Sequence[str] = (), limit: int = 5) -> list[Match]:
+        """Return the best distinct topics for `text`, best first."""
+        folded = fold(text)
+        if not folded:
+            return []
+        coverage = self.words.coverage(query_stems(text))
+        ngram = self.native.similarity(folded)
+        scores = self.word_weight * coverage + (1 - self.word_weight) * ngram
+        if script_of(text) == "latin":
+            latin = np.where(self._is_skeleton, self.latin.similarity(consonant_skeleton(folded)),
+                             self.latin.similarity(folded))
+            scores = np.maximum(scores, TRANSLITERATION_WEIGHT * latin)
+        weights = np.array([1.0 if d.lang in prefer else OTHER_LANGUAGE_WEIGHT
+                            for d in self.documents]) if prefer else 1.0
+        scores = scores * weights
+        best: dict[str, Match] = {}
+        for index in np.argsort(-scores)[: limit * 12]:
+            doc = self.documents[int(index)]
+            if doc.topic not in best:
+                best[doc.topic] = Match(doc.topic, float(scores[index]), doc.lang)
+            if len(best) >= limit:
+                break
+        return list(best.values())
+
+
+def _latin_form(text: str, lang: str) -> str:
+    latin = transliterate(text)
+    return consonant_skeleton(latin) if lang in ("ar", "fa") else latin
+
+
+class _WordIndex:
+    """Which documents contain which stems, weighted by how rare each stem is."""
+
+    def __init__(self, docs: list[list[list[str]]]) -> None:
+        self.size = len(docs)
+        postings: dict[str, set[int]] = defaultdict(set)
+        for index, doc in enumerate(docs):
+            for sentence in doc:
+                for term in sentence:
+                    postings[term].add(index)
+        self.vocabulary = sorted(postings)
+        self.postings = {t: np.fromiter(sorted(d), dtype=np.int32) for t, d in postings.items()}
+        self.idf = {t: math.log(1 + self.size / len(d)) for t, d in postings.items()}
+        self.unknown_idf = math.log(1 + self.size)
+
+    def coverage(self, tokens: list[set[str]]) -> NDArray[np.float64]:
+        """Return, per document, the IDF-weighted share of the message's words it contains."""
+        covered = np.zeros(self.size)
+        total = 0.0
+        unknown = [t for t in tokens if not any(v in self.idf for v in t)]
+        fuzzy = self._fuzzy(unknown)
+        for variants in tokens:
+            known = [v for v in variants if v in self.idf]
+            if known:
+                weight = max(self.idf[v] for v in known)
+                hits = np.zeros(self.size)
+                for term in known:
+                    hits[self.postings[term]] = 1.0
+            else:
+                matches = fuzzy.get(frozenset(variants), [])
+                weight = max((self.idf[t] for t, _ in matches), default=self.unknown_idf)
+                hits = np.zeros(self.size)
+                for term, similarity in matches:
+                    np.maximum.at(hits, self.postings[term], similarity)
+            covered += weight * hits
+            total += weight
+        return covered / total if total else covered
+
+    def _fuzzy(self, tokens: list[set[str]]) -> dict[frozenset[str], list[tuple[str, float]]]:
+        """Match unknown words to known ones: misspellings, and compounds sharing a stem."""
+        result: dict[frozenset[str], list[tuple[str, float]]] = {}
+        queries = sorted({v for t in tokens for v in t if len(v) >= 4})
+        if not queries or not self.vocabulary:
+            return result
+        matrix = process.cdist(queries, self.vocabulary, scorer=fuzz.ratio,
+                               score_cutoff=FUZZY_CUTOFF, dtype=np.uint8, workers=1)
+        by_variant: dict[str, list[tuple[str, float]]] = {}
+        for row, query in enumerate(queries):
+            columns = np.flatnonzero(matrix[row])
+            found = [(self.vocabulary[c], matrix[row, c] / 100.0) for c in columns]
+            found += [(term, 0.9) for term in self._sharing_prefix(query)]
+            by_variant[query] = sorted(found, key=lambda x: -x[1])[:5]
+        for variants in tokens:
+            merged = [m for v in variants for m in by_variant.get(v, [])]
+            if merged:
+                result[frozenset(variants)] = merged
+        return result
+
+    def _sharing_prefix(self, word: str) -> list[str]:
+        """Return known stems that begin `word` or that `word` begins (at least 5 letters)."""
+        found = [word[:n] for n in range(5, len(word)) if word[:n] in self.idf]
+        if len(word) >= 5:
+            import bisect
+
+            start = bisect.bisect_left(self.vocabulary, word)
+            for term in self.vocabulary[start:start + 20]:
+                if not term.startswith(word):
+                    break
+                found.append(term)
+        return found
+
+
+class _NgramIndex:
+    """TF-IDF over character n-grams, one vector per question, best question per document."""
+
+    def __init__(self, docs: list[list[str]]) -> None:
+        self.size = len(docs)
+        owners: list[int] = []
+        vectors: list[Counter[str]] = []
+        for index, doc in enumerate(docs):
+            for text in doc:
+                grams = Counter(char_ngrams(text))
+                if grams:
+                    owners.append(index)
+                    vectors.append(grams)
+        self.owners = np.array(owners, dtype=np.int32)
+        document_frequency: Counter[str] = Counter()
+        for grams in vectors:
+            document_frequency.update(grams.keys())
+        count = max(len(vectors), 1)
+        self.idf = {g: math.log(1 + count / df) for g, df in document_frequency.items()}
+        self.unknown_idf = math.log(1 + count)
+        postings: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
+        for row, grams in enumerate(vectors):
+            weights = {g: tf * self.idf[g] for g, tf in grams.items()}
+            norm = math.sqrt(sum(w * w for w in weights.values()))
+            for gram, weight in weights.items():
+                postings[gram][0].append(row)
+                postings[gram][1].append(weight / norm)
+        self.postings = {g: (np.array(r, dtype=np.int32), np.array(w, dtype=np.float32))
+                         for g, (r, w) in postings.items()}
+
+    def similarity(self, folded: str) -> NDArray[np.float64]:
+        """Return, per document, the best cosine similarity of `folded` with its questions."""
+        result = np.zeros(self.size)
+        grams = Counter(char_ngrams(folded))
+        if not grams or not len(self.owners):
+            return result
+        weights = {g: tf * self.idf.get(g, self.unknown_idf) for g, tf in grams.items()}
+        norm = math.sqrt(sum(w * w for w in weights.values()))
+        rows, values = [], []
+        for gram, weight in weights.items():
+            posting = self.postings.get(gram)
+            if posting is not None:
+                rows.append(posting[0])
+                values.append(posting[1] * (weight / norm))
+        if not rows:
+            return result
+        per_question = np.bincount(np.concatenate(rows), weights=np.concatenate(values),
+                                   minlength=len(self.owners))
+        np.maximum.at(result, self.owners, per_question)
+        return result
