@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    run = commands.add_parser("run", help="run the Telegram bot (settings: see .env.example)")
+    run.set_defaults(run=_run)
+
     chat = commands.add_parser("chat", help="talk to the assistant in this terminal (offline)")
     chat.add_argument("--lang", choices=SUPPORTED, default="fi",
                       help="your language (default: fi = plain Finnish)")
@@ -74,6 +77,19 @@ def _assistant() -> Any:
     from bot.core.assistant import Assistant
 
     return Assistant.from_content(settings.content_root(), settings.topics_spec())
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.telegram_channel.application import ChannelConfig, configure_logging, run
+
+    configure_logging(settings.get("OHJAAMO_LOG_LEVEL"))
+    try:
+        config = ChannelConfig.from_environment()
+    except settings.SettingError as exc:
+        print(f"ohjaamo run: {exc}", file=sys.stderr)
+        return 2
+    run(config, _assistant())
+    return 0
 
 
 def _chat(args: argparse.Namespace) -> int:

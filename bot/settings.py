@@ -28,6 +28,26 @@ SETTINGS: tuple[Setting, ...] = (
             "language)."),
     Setting("OHJAAMO_TOPICS_SPEC", str(REPO_ROOT.parent / "shared" / "spec" / "topics.yaml"),
             "The list of topic ids every language must have; skipped when the file is absent."),
+    Setting("TELEGRAM_BOT_TOKEN", "",
+            "The bot's token from @BotFather. Required by `ohjaamo run`; keep it secret."),
+    Setting("TELEGRAM_API_URL", "https://api.telegram.org",
+            "Root of the Bot API server; the bot calls <root>/bot<token>/<method>. Change it "
+            "for Telegram's own local Bot API server, or a test server."),
+    Setting("OHJAAMO_DB", "./data/ohjaamo.db",
+            "The SQLite database file (created with its folder if missing)."),
+    Setting("OHJAAMO_WEBHOOK_URL", "",
+            "Public https URL for webhook mode; empty means long polling."),
+    Setting("OHJAAMO_WEBHOOK_SECRET", "",
+            "Secret that Telegram sends in X-Telegram-Bot-Api-Secret-Token; required with a "
+            "webhook (requests without it are refused)."),
+    Setting("OHJAAMO_WEBHOOK_LISTEN", "127.0.0.1",
+            "Address the webhook server listens on (behind a reverse proxy)."),
+    Setting("OHJAAMO_WEBHOOK_PORT", "8443", "Port the webhook server listens on."),
+    Setting("OHJAAMO_SEND_RETRIES", "5",
+            "How many times a failed Telegram call is retried (network errors, 5xx, 429)."),
+    Setting("OHJAAMO_RETENTION_DAYS", "30",
+            "Days after an appointment when notes and question histories are deleted."),
+    Setting("OHJAAMO_LOG_LEVEL", "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -49,6 +69,23 @@ def topics_spec(environ: dict[str, str] | None = None) -> Path | None:
     """Return the required-topics file, or None when it does not exist."""
     path = Path(get("OHJAAMO_TOPICS_SPEC", environ))
     return path if path.is_file() else None
+
+
+class SettingError(ValueError):
+    """A setting has a value the program cannot use; the message says which and how to fix."""
+
+
+def get_int(name: str, environ: dict[str, str] | None = None, minimum: int = 0) -> int:
+    """Return an integer setting, or raise SettingError naming the bad value."""
+    value = get(name, environ)
+    try:
+        number = int(value)
+    except ValueError:
+        raise SettingError(f"{name} must be a whole number (got {value!r}); "
+                           f"the default is {_BY_NAME[name].default}") from None
+    if number < minimum:
+        raise SettingError(f"{name} must be at least {minimum} (got {number})")
+    return number
 
 
 def load_dotenv(path: Path = Path(".env")) -> None:

@@ -191,8 +191,9 @@ class Assistant:
         """Answer in the chosen language unless the message is clearly in another of ours."""
         script = script_of(text)
         script_langs = SCRIPT_LANGUAGES.get(script, ())
-        if script_langs and chosen not in script_langs:
+        if script in ("cyrillic", "arabic") and chosen not in script_langs:
             # Another script altogether: Cyrillic is Russian; Arabic script is ar or fa.
+            # (Latin letters are not enough: office words and transliteration use them too.)
             if len(script_langs) == 1:
                 return script_langs[0]
             if guess and guess[0] in script_langs:

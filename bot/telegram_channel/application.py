@@ -1,0 +1,184 @@
+"""The composition root: every service, handler and setting of the Telegram bot, wired here."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot import settings
+from bot.core.assistant import Assistant
+from bot.core.languages import SUPPORTED
+from bot.storage import Database
+from bot.telegram_channel import handlers
+from bot.telegram_channel.retrying import RetryingLimiter
+
+logger = logging.getLogger(__name__)
+
+COMMANDS = ("start", "menu", "language", "coach", "privacy", "help")
+TOKEN_HELP = (
+    "TELEGRAM_BOT_TOKEN is not set.\n"
+    "1. In Telegram, open @BotFather (https://t.me/BotFather), send /newbot and follow the steps.\n"
+    "2. Put the token it gives you in a .env file: TELEGRAM_BOT_TOKEN=123456:ABC...\n"
+    "   (or export it in your shell). Never commit the token.\n"
+    "To try the assistant without Telegram, run: ohjaamo chat --lang en")
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    """The settings `ohjaamo run` needs, read and checked once."""
+
+    token: str
+    api_url: str
+    database: Path
+    content: Path
+    topics_spec: Path | None
+    webhook_url: str
+    webhook_secret: str
+    webhook_listen: str
+    webhook_port: int
+    send_retries: int
+    retention_days: int
+
+    @classmethod
+    def from_environment(cls) -> ChannelConfig:
+        """Read every setting; raise SettingError with a clear message for a bad one."""
+        token = settings.get("TELEGRAM_BOT_TOKEN")
+        if not token:
+            raise settings.SettingError(TOKEN_HELP)
+        webhook_url = settings.get("OHJAAMO_WEBHOOK_URL")
+        secret = settings.get("OHJAAMO_WEBHOOK_SECRET")
+        if webhook_url and not secret:
+            raise settings.SettingError(
+                "OHJAAMO_WEBHOOK_SECRET is required with OHJAAMO_WEBHOOK_URL, so that requests "
+                "not from Telegram are refused; set it to a long random string (A-Z, a-z, 0-9,"
+                " _ and -)")
+        api_url = settings.get("TELEGRAM_API_URL").rstrip("/")
+        if not api_url.startswith(("http://", "https://")):
+            raise settings.SettingError(
+                f"TELEGRAM_API_URL must start with http:// or https:// (got {api_url!r})")
+        return cls(
+            token=token, api_url=api_url, database=Path(settings.get("OHJAAMO_DB")),
+            content=settings.content_root(), topics_spec=settings.topics_spec(),
+            webhook_url=webhook_url, webhook_secret=secret,
+            webhook_listen=settings.get("OHJAAMO_WEBHOOK_LISTEN"),
+            webhook_port=settings.get_int("OHJAAMO_WEBHOOK_PORT", minimum=1),
+            send_retries=settings.get_int("OHJAAMO_SEND_RETRIES"),
+            retention_days=settings.get_int("OHJAAMO_RETENTION_DAYS", minimum=1))
+
+
+def build_application(config: ChannelConfig, assistant: Assistant,
+                      request: BaseRequest | None = None) -> Application:  # type: ignore[type-arg]
+    """Create the Application with every handler registered in order.
+
+    `request` replaces the HTTP transport (tests pass one that records calls).
+    """
+    database = Database(config.database)
+
+    async def open_services(application: Application) -> None:  # type: ignore[type-arg]
+        await database.open()
+        application.bot_data["services"] = handlers.Services(assistant, database,
+                                                             config.retention_days)
+        await register_commands(application, assistant)
+
+    async def close_services(application: Application) -> None:  # type: ignore[type-arg]
+        await database.close()
+
+    builder = ApplicationBuilder()
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application = (
+        builder
+        .token(config.token)
+        .base_url(f"{config.api_url}/bot")
+        .base_file_url(f"{config.api_url}/file/bot")
+        .rate_limiter(RetryingLimiter(retries=config.send_retries))
+        .concurrent_updates(True)
+        .post_init(open_services)
+        .post_shutdown(close_services)
+        .build()
+    )
+    private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
+    # In groups the bot only explains itself when addressed, and invites to a private chat.
+    application.add_handler(MessageHandler(
+        groups & (filters.COMMAND | filters.Entity("mention")), handlers.invite_to_private_chat))
+    # /start, with an optional deep-link language: t.me/<bot>?start=so
+    application.add_handler(CommandHandler("start", handlers.start, filters=private))
+    # /menu: the category menu, for people who would rather tap than type.
+    application.add_handler(CommandHandler("menu", handlers.show_menu, filters=private))
+    # /language: choose the language again.
+    application.add_handler(CommandHandler("language", handlers.choose_language_prompt,
+                                           filters=private))
+    # /coach: how to reach a human.
+    application.add_handler(CommandHandler("coach", handlers.talk_to_coach, filters=private))
+    # /privacy: what is stored and for how long.
+    application.add_handler(CommandHandler("privacy", handlers.show_privacy, filters=private))
+    # /help: how to use the bot.
+    application.add_handler(CommandHandler("help", handlers.show_help, filters=private))
+    # Every button: topics, categories, plain Finnish, feedback, language choice.
+    application.add_handler(CallbackQueryHandler(handlers.press_button))
+    # A question typed as text, or a question edited afterwards.
+    application.add_handler(MessageHandler(
+        private & filters.TEXT & ~filters.COMMAND & (filters.UpdateType.MESSAGES),
+        handlers.answer_question))
+    # Voice and video notes: the bot can't listen, a coach can.
+    application.add_handler(MessageHandler(
+        private & (filters.VOICE | filters.AUDIO | filters.VIDEO_NOTE | filters.VIDEO),
+        handlers.answer_voice))
+    # Photos and documents: the bot can't read them; a coach can help with letters.
+    application.add_handler(MessageHandler(private & (filters.PHOTO | filters.Document.ALL),
+                                           handlers.answer_picture))
+    # Stickers: a smile back and the menu.
+    application.add_handler(MessageHandler(private & filters.Sticker.ALL,
+                                           handlers.answer_sticker))
+    # A shared location: not needed; here is where the guidance point is.
+    application.add_handler(MessageHandler(private & (filters.LOCATION | filters.VENUE),
+                                           handlers.answer_location))
+    # Anything else in a private chat (contacts, polls, unknown commands): ask for text.
+    application.add_handler(MessageHandler(private & filters.UpdateType.MESSAGES,
+                                           handlers.answer_anything_else))
+    # One error handler: log without personal data, apologise in the person's language.
+    application.add_error_handler(handlers.apologise_for_error)
+    return application
+
+
+async def register_commands(application: Application, assistant: Assistant) -> None:  # type: ignore[type-arg]
+    """Register the command menu in each language, and in English for everyone else."""
+    for lang in (*SUPPORTED, None):
+        pack = assistant.kb.packs[lang or "en"]
+        commands = [BotCommand(name, pack.text(f"command_{name}")[:256]) for name in COMMANDS]
+        await application.bot.set_my_commands(commands, language_code=lang)
+
+
+def run(config: ChannelConfig, assistant: Assistant) -> None:
+    """Run the bot until interrupted: long polling, or a webhook when one is configured."""
+    application = build_application(config, assistant)
+    # Messages sent while the bot was down are answered after it starts.
+    if config.webhook_url:
+        application.run_webhook(
+            listen=config.webhook_listen, port=config.webhook_port,
+            url_path=config.webhook_secret[:16], webhook_url=config.webhook_url,
+            secret_token=config.webhook_secret, drop_pending_updates=False,
+            allowed_updates=Update.ALL_TYPES)
+    else:
+        application.run_polling(drop_pending_updates=False, allowed_updates=Update.ALL_TYPES)
+
+
+def configure_logging(level: str) -> None:
+    """Log to stderr; keep httpx at WARNING so the token in request URLs never reaches logs."""
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        level=getattr(logging, level.upper(), logging.INFO))
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)

@@ -1,0 +1,267 @@
+"""What the bot does for each thing a person sends. Each handler reads the update, makes one
+core call, and renders the result."""
+
+from __future__ import annotations
+
+import html
+import logging
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.error import NetworkError
+from telegram.ext import ContextTypes
+
+from bot.core.assistant import Assistant
+from bot.core.languages import DEFAULT, SUPPORTED, from_telegram_code
+from bot.core.replies import Action, Message, Reply
+from bot.storage import Database
+from bot.telegram_channel.rendering import (
+    LANGUAGE_ACTION,
+    keyboard,
+    language_keyboard,
+    parse_callback_data,
+    reply_html,
+)
+
+logger = logging.getLogger(__name__)
+
+LONG_MESSAGE_CHARS = 1000
+"""Past this, the reply says that only the beginning was read."""
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+@dataclass(frozen=True)
+class Services:
+    """What handlers need, created once in `post_init` and closed in `post_shutdown`."""
+
+    assistant: Assistant
+    database: Database
+    retention_days: int
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    """Return the application's services."""
+    found = context.application.bot_data["services"]
+    assert isinstance(found, Services)
+    return found
+
+
+async def language_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    """Return the person's chosen language, else their Telegram language, else the default."""
+    user = update.effective_user
+    if user is None:
+        return DEFAULT
+    stored = await services(context).database.language_of(user.id)
+    return stored or from_telegram_code(user.language_code) or DEFAULT
+
+
+async def send_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply,
+                     note: str | None = None) -> None:
+    """Send a core reply as HTML messages; the buttons go under the last one."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    pack = services(context).assistant.kb.packs[reply.lang]
+    messages = reply_html(reply, pack.text("source"))
+    if note:
+        messages[0] = f"{note}\n\n{messages[0]}"
+    for index, text in enumerate(messages):
+        last = index == len(messages) - 1
+        await context.bot.send_message(
+            chat.id, text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
+            reply_markup=keyboard(reply.buttons) if last else None)
+
+
+async def send_text(update: Update, context: ContextTypes.DEFAULT_TYPE, lang: str, key: str,
+                    markup: InlineKeyboardMarkup | None = None, **values: str) -> None:
+    """Send one UI string of the person's language."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    pack = services(context).assistant.kb.packs[lang]
+    text = html.escape(pack.text(key, **values), quote=False)
+    await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML,
+                                   link_preview_options=NO_PREVIEW, reply_markup=markup)
+
+
+def _language_names(context: ContextTypes.DEFAULT_TYPE) -> dict[str, str]:
+    packs = services(context).assistant.kb.packs
+    return {code: packs[code].language_name for code in SUPPORTED}
+
+
+# --- Commands -------------------------------------------------------------------------------
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greet, say what the bot does, and offer the language picker; a deep link picks one."""
+    user = update.effective_user
+    chosen = context.args[0].lower() if context.args else ""
+    if user is not None and chosen in SUPPORTED:
+        await services(context).database.set_language(user.id, chosen)
+        await _welcome(update, context, chosen)
+        return
+    stored = await services(context).database.language_of(user.id) if user else None
+    lang = stored or from_telegram_code(user.language_code if user else None)
+    if lang is None:
+        await choose_language_prompt(update, context)
+        return
+    await send_text(update, context, lang, "intro",
+                    language_keyboard(_language_names(context)))
+
+
+async def choose_language_prompt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show the language picker with its prompt in every language."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    packs = services(context).assistant.kb.packs
+    prompt = "\n".join(html.escape(packs[code].text("choose_language"), quote=False)
+                       for code in SUPPORTED)
+    await context.bot.send_message(chat.id, prompt, parse_mode=ParseMode.HTML,
+                                   reply_markup=language_keyboard(_language_names(context)))
+
+
+async def show_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show the category menu."""
+    lang = await language_of(update, context)
+    await send_reply(update, context, services(context).assistant.menu(lang))
+
+
+async def talk_to_coach(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Offer a human: how to reach a coach."""
+    lang = await language_of(update, context)
+    await send_reply(update, context, services(context).assistant.press(Action.COACH, "", lang))
+
+
+async def show_privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Explain what is stored, why, for how long and who sees it."""
+    lang = await language_of(update, context)
+    await send_text(update, context, lang, "privacy",
+                    retention_days=str(services(context).retention_days))
+
+
+async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Explain how to use the bot."""
+    await send_text(update, context, await language_of(update, context), "help")
+
+
+# --- Messages -------------------------------------------------------------------------------
+
+
+async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a text message (or an edited one) from the knowledge base."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    lang = await language_of(update, context)
+    user = update.effective_user
+    reply = await services(context).assistant.handle(
+        Message(message.text, lang, str(user.id) if user else None))
+    note = None
+    if len(message.text) > LONG_MESSAGE_CHARS:
+        pack = services(context).assistant.kb.packs[reply.lang]
+        note = html.escape(pack.text("too_long"), quote=False)
+    await send_reply(update, context, reply, note)
+
+
+async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Act on a tapped button: a topic, a category, plain Finnish, feedback, a language."""
+    query = update.callback_query
+    if query is None:
+        return
+    parsed = parse_callback_data(query.data)
+    if parsed is None:
+        await query.answer()
+        return
+    action, value = parsed
+    database = services(context).database
+    if action == LANGUAGE_ACTION and value in SUPPORTED:
+        await query.answer()
+        await database.set_language(query.from_user.id, value)
+        await _welcome(update, context, value)
+        return
+    lang = await language_of(update, context)
+    assistant = services(context).assistant
+    if action in (Action.HELPED, Action.NOT_HELPED) and assistant.kb.has_topic(value):
+        await database.record_feedback(value, lang, action == Action.HELPED)
+        await query.answer(assistant.kb.packs[lang].text("feedback_thanks"))
+        return
+    await query.answer()
+    await send_reply(update, context, assistant.press(Action(action), value, lang))
+
+
+async def _welcome(update: Update, context: ContextTypes.DEFAULT_TYPE, lang: str) -> None:
+    assistant = services(context).assistant
+    await send_text(update, context, lang, "language_set")
+    await send_text(update, context, lang, "intro", keyboard(assistant.menu(lang).buttons))
+
+
+async def answer_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Say kindly that the bot can't listen, and offer a coach who can."""
+    await _media_reply(update, context, "voice_message")
+
+
+async def answer_picture(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Say that the bot can't read pictures or documents, and offer a coach."""
+    await _media_reply(update, context, "photo")
+
+
+async def answer_sticker(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a sticker with a smile and the menu."""
+    lang = await language_of(update, context)
+    await send_text(update, context, lang, "sticker",
+                    keyboard(services(context).assistant.menu(lang).buttons))
+
+
+async def answer_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Say the bot does not need a location, and where the guidance point is."""
+    await send_text(update, context, await language_of(update, context), "location")
+
+
+async def answer_anything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Ask for text when a person sends something the bot cannot read."""
+    await _media_reply(update, context, "unsupported")
+
+
+async def _media_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str) -> None:
+    lang = await language_of(update, context)
+    pack = services(context).assistant.kb.packs[lang]
+    markup = InlineKeyboardMarkup([
+        [InlineKeyboardButton(pack.text("button_coach"), callback_data=f"{Action.COACH}:")],
+        [InlineKeyboardButton(pack.text("button_menu"), callback_data=f"{Action.MENU}:")]])
+    await send_text(update, context, lang, key, markup)
+
+
+async def invite_to_private_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a group, explain that questions belong in a private chat, with a link to one."""
+    chat = update.effective_chat
+    if chat is None or chat.type == ChatType.PRIVATE:
+        return
+    lang = await language_of(update, context)
+    username = context.bot.username
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton(
+        "💬 " + context.bot.first_name, url=f"https://t.me/{username}?start={lang}")]])
+    await send_text(update, context, lang, "group_chat", markup)
+
+
+# --- Errors ---------------------------------------------------------------------------------
+
+
+async def apologise_for_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the error without personal data, and tell the person something went wrong."""
+    error = context.error
+    if not isinstance(update, Update) and isinstance(error, NetworkError):
+        # The updater retries polling by itself; a passing network error is no bug.
+        logger.warning("polling for updates failed (%s); retrying", type(error).__name__)
+        return
+    update_id = update.update_id if isinstance(update, Update) else None
+    logger.error("error while handling update %s: %s", update_id, type(error).__name__,
+                 exc_info=(type(error), error, error.__traceback__) if error else None)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    try:
+        lang = await language_of(update, context)
+        await send_text(update, context, lang, "error")
+    except Exception:  # the apology must never raise in its turn
+        logger.exception("could not send the apology for update %s", update_id)

@@ -1,0 +1,131 @@
+"""The `ohjaamo` commands, run as real processes the way a person runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CONTENT, REPO, TOPICS_SPEC
+
+
+def ohjaamo(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
+            cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot ARGS` and return the finished process."""
+    environment = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, text=True,
+                          capture_output=True, timeout=120, env=environment, cwd=cwd,
+                          check=False)
+
+
+def test_ask_prints_the_reply_as_json() -> None:
+    result = ohjaamo("ask", "--lang", "en", "--json", "How do I get a tax card?")
+
+    assert result.returncode == 0, result.stderr
+    reply = json.loads(result.stdout)
+    assert {"kind", "topic", "lang", "text", "score", "candidates"} <= set(reply)
+    assert (reply["kind"], reply["topic"], reply["lang"]) == ("answer", "tax-card", "en")
+
+
+def test_ask_without_json_prints_the_answer_and_its_source() -> None:
+    result = ohjaamo("ask", "--lang", "fi", "verokortti")
+
+    assert result.returncode == 0, result.stderr
+    assert "https://" in result.stdout
+    assert "tax-card" in result.stdout
+
+
+def test_ask_batch_answers_every_line_in_order(tmp_path: Path) -> None:
+    lines = [{"text": "Hei!", "lang": "fi", "expect": "greeting"},
+             {"text": "Как получить налоговую карточку?", "lang": "ru", "extra": 1},
+             {"text": "Ii sheeg kaftan", "lang": "so"}]
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n",
+                     encoding="utf-8")
+
+    result = ohjaamo("ask", "--batch", str(batch))
+
+    assert result.returncode == 0, result.stderr
+    replies = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [r["kind"] for r in replies] == ["greeting", "answer", "fallback"]
+    assert [r["lang"] for r in replies] == ["fi", "ru", "so"]
+    assert replies[1]["topic"] == "tax-card"
+
+
+def test_ask_batch_names_the_bad_line(tmp_path: Path) -> None:
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text('{"text": "hi", "lang": "en"}\nnot json\n', encoding="utf-8")
+
+    result = ohjaamo("ask", "--batch", str(batch))
+
+    assert result.returncode == 2
+    assert f"{batch}:2: not a case line" in result.stderr
+
+
+def test_eval_reports_per_language_and_fails_below_the_floor(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in [
+        {"text": "verokortti", "lang": "fi", "expect": "tax-card"},
+        {"text": "How do I get a tax card?", "lang": "en", "expect": ["tax-card", "bank-account"]},
+        {"text": "Tell me a joke", "lang": "en", "expect": None},
+        {"text": "I want to kill myself", "lang": "en", "expect": "crisis"},
+        {"text": "verokortti", "lang": "so", "expect": "child-benefit"},  # a deliberate miss
+    ]) + "\n", encoding="utf-8")
+
+    passing = ohjaamo("eval", str(cases), "--json")
+    failing = ohjaamo("eval", str(cases), "--min-accuracy", "0.9")
+
+    assert passing.returncode == 0, passing.stderr
+    report = json.loads(passing.stdout)
+    assert report["languages"]["en"]["overall"]["rate"] == 1.0
+    assert report["languages"]["en"]["crisis"]["rate"] == 1.0
+    assert report["languages"]["so"]["topic"]["rate"] == 0.0
+    assert [m["line"] for m in report["misses"]] == [5]
+    assert failing.returncode == 1
+    assert "so: accuracy 0.0% is below 90%" in failing.stderr
+    assert "Misses (1)" in failing.stdout
+
+
+def test_content_check_says_ok_for_the_real_content() -> None:
+    result = ohjaamo("content", "check")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().splitlines()[-1].startswith("OK: ")
+
+
+def test_content_check_lists_problems_by_language_and_fails(tmp_path: Path) -> None:
+    import shutil
+
+    broken = tmp_path / "content"
+    shutil.copytree(CONTENT, broken)
+    (broken / "so" / "ui.yaml").write_text("language: so\nstrings: {\n", encoding="utf-8")
+    spec = ["--topics", str(TOPICS_SPEC)] if TOPICS_SPEC.exists() else []
+
+    result = ohjaamo("content", "check", "--path", str(broken), *spec)
+
+    assert result.returncode == 1
+    assert "== so (1)" in result.stdout
+    assert f"{broken / 'so' / 'ui.yaml'}:3: YAML syntax error" in result.stdout
+    assert "1 error(s)" in result.stdout
+
+
+def test_a_broken_content_folder_stops_ask_with_a_clear_message(tmp_path: Path) -> None:
+    result = ohjaamo("ask", "--lang", "en", "hello", env={"OHJAAMO_CONTENT": str(tmp_path)})
+
+    assert result.returncode == 1
+    assert "the content folder" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("lang", ["so", "fa"])
+def test_chat_converses_and_presses_buttons_by_number(lang: str) -> None:
+    result = ohjaamo("chat", "--lang", lang, stdin="1\n/menu\n/lang en\nverokortti\n/quit\n")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("[greeting") == 2  # the welcome, then /lang en
+    assert "[menu" in result.stdout  # button 1 opened a category
+    assert "[answer tax-card · en]" in result.stdout

@@ -1,0 +1,253 @@
+"""End to end: the real `ohjaamo run` process talks HTTP to a Bot API server on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from bot.core.assistant import Assistant
+from bot.core.languages import SUPPORTED
+from tests.conftest import LANGUAGES, REPO
+from tests.loopback_api import Call, LoopbackBotApi
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+_users = itertools.count(5000)
+
+
+class BotProcess:
+    """`python -m bot run` as a child process, pointed at the loopback server."""
+
+    def __init__(self, api: LoopbackBotApi, database: Path) -> None:
+        self.api, self.database = api, database
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        env = {**os.environ, "TELEGRAM_BOT_TOKEN": self.api.token,
+               "TELEGRAM_API_URL": self.api.url, "OHJAAMO_DB": str(self.database),
+               "OHJAAMO_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=REPO, env=env,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        # Ready when the command menu is registered (post_init ran) and polling began.
+        polls = len([c for c in self.api.calls if c.method == "getUpdates"])
+        await self.api.wait_for(lambda c: c.method == "getUpdates", count=polls + 1,
+                                timeout=60)
+
+    async def stop(self, kill: bool = False) -> str:
+        assert self.process is not None
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGKILL if kill else signal.SIGINT)
+        _, stderr = await asyncio.wait_for(self.process.communicate(), 30)
+        return stderr.decode(errors="replace")
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def api(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LoopbackBotApi]:
+    async with LoopbackBotApi() as server:
+        bot = BotProcess(server, tmp_path_factory.mktemp("e2e") / "bot.db")
+        await bot.start()
+        yield server
+        log = await bot.stop()
+        assert "error while handling update" not in log, log  # no handler crashed
+    assert server.errors == []
+
+
+class Person:
+    """A Telegram user chatting with the bot through the loopback server."""
+
+    def __init__(self, api: LoopbackBotApi, language_code: str = "en") -> None:
+        self.api, self.id, self.language_code = api, next(_users), language_code
+
+    def _received(self) -> list[Call]:
+        return [c for c in self.api.calls if c.method == "sendMessage" and not c.failed
+                and c.params.get("chat_id") == self.id]
+
+    async def _expect(self, before: int, count: int) -> list[Call]:
+        calls = await self.api.wait_for(
+            lambda c: c.method == "sendMessage" and c.params.get("chat_id") == self.id,
+            count=before + count, timeout=30)
+        return calls[before:]
+
+    async def says(self, text: str, replies: int = 1) -> list[Call]:
+        before = len(self._received())
+        self.api.user_sends_text(self.id, text, language_code=self.language_code)
+        return await self._expect(before, replies)
+
+    async def commands(self, name: str, args: str = "", replies: int = 1) -> list[Call]:
+        before = len(self._received())
+        self.api.user_sends_command(self.id, name, args, language_code=self.language_code)
+        return await self._expect(before, replies)
+
+    async def taps(self, message: Call, data: str, replies: int = 1) -> list[Call]:
+        before = len(self._received())
+        update = self.api.user_presses_button(self.id, message, data,
+                                              language_code=self.language_code)
+        if replies == 0:
+            query = update["callback_query"]["id"]
+            return await self.api.wait_for(lambda c: c.method == "answerCallbackQuery"
+                                           and c.params.get("callback_query_id") == query,
+                                           timeout=30)
+        return await self._expect(before, replies)
+
+    async def sends_voice(self) -> list[Call]:
+        before = len(self._received())
+        self.api.user_sends_voice(self.id, language_code=self.language_code)
+        return await self._expect(before, 1)
+
+
+def buttons(call: Call) -> list[str]:
+    markup: Any = call.params.get("reply_markup") or {}
+    return [b.get("callback_data", "") for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def text_of(call: Call) -> str:
+    return str(call.result["text"])
+
+
+async def choose(person: Person, lang: str) -> None:
+    start = await person.commands("start")
+    assert any(d.startswith("lang:") for d in buttons(start[0]))
+    welcome = await person.taps(start[0], f"lang:{lang}", replies=2)
+    assert any(d.startswith("category:") for d in buttons(welcome[1]))
+
+
+@LANGUAGES
+async def test_start_pick_a_language_and_ask_a_question(api: LoopbackBotApi,
+                                                        assistant: Assistant, lang: str) -> None:
+    person = Person(api)
+    await choose(person, lang)
+
+    reply = await person.says(assistant.kb.entry("tax-card", lang).questions[1])
+
+    assert assistant.kb.entry("tax-card", lang).title in text_of(reply[-1])
+    assert "helped:tax-card" in buttons(reply[-1])
+
+
+@LANGUAGES
+async def test_plain_finnish_and_feedback(api: LoopbackBotApi, assistant: Assistant,
+                                          lang: str) -> None:
+    person = Person(api)
+    await choose(person, lang)
+    answer = await person.says(assistant.kb.entry("child-benefit", lang).questions[0])
+    if lang != "fi":
+        plain = await person.taps(answer[-1], "plain:child-benefit")
+        assert assistant.kb.entry("child-benefit", "fi").title in text_of(plain[0])
+
+    answered = await person.taps(answer[-1], "helped:child-benefit", replies=0)
+
+    assert answered[0].params.get("text") == assistant.kb.packs[lang].text("feedback_thanks")
+
+
+@LANGUAGES
+async def test_tapping_a_candidate_gives_its_answer(api: LoopbackBotApi, assistant: Assistant,
+                                                    lang: str) -> None:
+    question = _ambiguous_question(assistant, lang)
+    person = Person(api)
+    await choose(person, lang)
+
+    choices = await person.says(question)
+    topic = next(d for d in buttons(choices[-1]) if d.startswith("topic:"))
+    answer = await person.taps(choices[-1], topic)
+
+    entry = assistant.kb.entry(topic.removeprefix("topic:"), lang)
+    assert entry.title in text_of(answer[-1])
+
+
+def _ambiguous_question(assistant: Assistant, lang: str) -> str:
+    """Find a short question the assistant answers with choices (a real, not staged, case)."""
+    from bot.core.replies import Message, ReplyKind
+
+    pack = assistant.kb.packs[lang]
+    for entry in pack.entries.values():
+        for keyword in (*entry.keywords, entry.title):
+            if assistant.reply_to(Message(keyword, lang)).kind == ReplyKind.CANDIDATES:
+                return keyword
+    pytest.fail(f"no keyword or title gives candidates in {lang}")
+
+
+@LANGUAGES
+async def test_the_menu_reaches_an_answer_by_taps_only(api: LoopbackBotApi,
+                                                       assistant: Assistant, lang: str) -> None:
+    person = Person(api)
+    await choose(person, lang)
+
+    menu = await person.commands("menu")
+    category = await person.taps(menu[-1], "category:health")
+    answer = await person.taps(category[-1], "topic:dental-care")
+
+    assert assistant.kb.entry("dental-care", lang).title in text_of(answer[-1])
+
+
+@LANGUAGES
+async def test_a_crisis_message_and_a_voice_message(api: LoopbackBotApi, assistant: Assistant,
+                                                    lang: str) -> None:
+    person = Person(api)
+    await choose(person, lang)
+
+    crisis = await person.says(assistant.kb.packs[lang].intents["crisis"][1])
+    voice = await person.sends_voice()
+
+    assert "112" in text_of(crisis[0])
+    assert "080 005 005" in text_of(crisis[0])
+    assert "coach:" in buttons(voice[0])
+
+
+async def test_commands_are_registered_per_language(api: LoopbackBotApi) -> None:
+    for lang in SUPPORTED:
+        commands = [c["command"] for c in api.commands_for(lang)]
+        assert commands == ["start", "menu", "language", "coach", "privacy", "help"]
+    assert api.commands_for("")
+
+
+async def test_a_429_is_waited_out_and_nothing_is_sent_early(api: LoopbackBotApi,
+                                                            assistant: Assistant) -> None:
+    person = Person(api)
+    api.fail("sendMessage", 429, retry_after=2)
+
+    reply = await person.says(assistant.kb.entry("tax-card", "en").questions[0])
+
+    refused = [c for c in api.calls if c.method == "sendMessage" and c.injected]
+    assert refused
+    assert reply[0].time - refused[-1].time >= 2.0
+    assert assistant.kb.entry("tax-card", "en").title in text_of(reply[0])
+
+
+async def test_5xx_errors_are_retried_and_no_message_is_lost(api: LoopbackBotApi,
+                                                             assistant: Assistant) -> None:
+    people = [Person(api) for _ in range(5)]
+    api.fail("sendMessage", 502, times=3)
+    api.fail("getUpdates", 500, times=2)
+    entry = assistant.kb.entry("kela-coverage", "en")
+
+    for person in people:
+        api.user_sends_text(person.id, entry.questions[0])
+    for person in people:
+        replies = await person._expect(0, 1)
+        assert entry.title in text_of(replies[0])
+
+
+async def test_messages_sent_while_the_bot_is_down_are_answered_after_restart(
+        tmp_path: Path, assistant: Assistant) -> None:
+    async with LoopbackBotApi() as server:
+        bot = BotProcess(server, tmp_path / "bot.db")
+        await bot.start()
+        await bot.stop(kill=True)
+        person = Person(server)
+        server.user_sends_text(person.id, assistant.kb.entry("tax-card", "en").questions[0])
+        server.user_sends_text(person.id, assistant.kb.entry("dental-care", "en").questions[0])
+
+        await bot.start()
+        replies = await person._expect(0, 2)
+        await bot.stop()
+
+    titles = [assistant.kb.entry(t, "en").title for t in ("tax-card", "dental-care")]
+    assert [title in text_of(r) for r, title in zip(replies, titles, strict=True)] == [True, True]
