@@ -31,6 +31,7 @@ from rapidfuzz import fuzz, process
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bot import settings  # noqa: E402
 from bot.core.assistant import Assistant  # noqa: E402
 from bot.core.content import KnowledgeBase, LanguagePack  # noqa: E402
 from bot.core.evaluation import Case, Report, evaluate, read_cases  # noqa: E402
@@ -182,7 +183,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     args = parser.parse_args()
 
-    kb = load_knowledge_base(REPO / "content")
+    kb = load_knowledge_base(settings.content_root())
     assistant, baseline = Assistant(kb), NaiveBaseline(kb)
     cases = list(read_cases(args.dev))
     noisy_cases = noisy(cases, kb)

@@ -114,10 +114,12 @@ def test_content_check_lists_problems_by_language_and_fails(tmp_path: Path) -> N
 
 
 def test_a_broken_content_folder_stops_ask_with_a_clear_message(tmp_path: Path) -> None:
-    result = ohjaamo("ask", "--lang", "en", "hello", env={"OHJAAMO_CONTENT": str(tmp_path)})
+    missing = tmp_path / "no-such-folder"
+
+    result = ohjaamo("ask", "--lang", "en", "hello", env={"OHJAAMO_CONTENT": str(missing)})
 
     assert result.returncode == 1
-    assert "the content folder" in result.stderr
+    assert f"{missing}:1: the content folder does not exist" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -44,6 +44,9 @@ FUZZY_CUTOFF = 80
 """rapidfuzz ratio (0-100) above which an unknown word counts as a misspelt known word."""
 TRANSLITERATION_WEIGHT = 0.85
 """Latin-letter matches of Russian, Arabic or Persian are less certain than native ones."""
+MIN_TRANSLITERATED_WORDS = 2
+MIN_SKELETON_LETTERS = 8
+"""Latin-letter Russian, Arabic or Persian is looked for only in messages this long."""
 OTHER_LANGUAGE_WEIGHT = 0.97
 """A document in a language other than the chosen or detected one breaks ties."""
 
@@ -73,7 +76,7 @@ class Match:
 class Matcher:
     """Rank topics for a message; built once from the knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase, word_weight: float = 0.5) -> None:
+    def __init__(self, kb: KnowledgeBase, word_weight: float = 0.3) -> None:
         self.word_weight = word_weight
         self.documents: list[Document] = []
         texts: list[list[str]] = []
@@ -111,9 +114,16 @@ class Matcher:
         ngram = self.native.similarity(folded)
         scores = self.word_weight * coverage + (1 - self.word_weight) * ngram
         if script_of(text) == "latin":
-            latin = np.where(self._is_skeleton, self.latin.similarity(consonant_skeleton(folded)),
-                             self.latin.similarity(folded))
-            scores = np.maximum(scores, TRANSLITERATION_WEIGHT * latin)
+            skeleton = consonant_skeleton(folded)
+            # A short message has too few letters to tell transliteration from chance:
+            # "moi" would become "m" and match Persian questions.
+            if len(folded.split()) >= MIN_TRANSLITERATED_WORDS:
+                latin = self.latin.similarity(folded)
+                if len(skeleton.replace(" ", "")) >= MIN_SKELETON_LETTERS:
+                    latin = np.where(self._is_skeleton, self.latin.similarity(skeleton), latin)
+                else:
+                    latin = np.where(self._is_skeleton, 0.0, latin)
+                scores = np.maximum(scores, TRANSLITERATION_WEIGHT * latin)
         weights = np.array([1.0 if d.lang in prefer else OTHER_LANGUAGE_WEIGHT
                             for d in self.documents]) if prefer else 1.0
         scores = scores * weights

@@ -1,60 +1,87 @@
 """Recognise a message about danger right now, in any of our languages, before anything else.
 
 Editors list short crisis phrases per language in `intents.yaml`. A message is a
-crisis when it contains the informative words of any phrase of any language
-(words common across the knowledge base, like "I" or "want", are not required),
-allowing typos and other word forms. Missing a crisis is far worse than showing
-emergency numbers once too often, so the rule leans towards recall.
+crisis when the words of any phrase of any language appear in it in the same order
+and close together, allowing other word forms and (in longer words) typos. Only very
+common words ("I", "to", "my") may be missing. Missing a crisis is far worse than
+showing emergency numbers once too often, so the rule leans towards recall; keeping
+the words in order and close keeps ordinary questions from tripping it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from bot.core.content import KnowledgeBase
 from bot.core.normalising import stems
 
-COMMON_SHARE = 0.15
-"""A stem found in more than this share of documents is too common to identify a crisis."""
-TYPO_CUTOFF = 84
+COMMON_SHARE = 0.3
+"""A stem in more than this share of a language's documents may be missing from a message."""
+TYPO_MIN_LENGTH = 6
+"""Shorter words must match exactly or as a word form: short words differ by one letter."""
+TYPO_CUTOFF = 85
+EXTRA_WORDS = 3
+"""How many other words may stand between a phrase's words."""
+
+
+@dataclass(frozen=True)
+class CrisisPhrase:
+    """A crisis phrase as stems: the words that must appear, and its full length."""
+
+    required: tuple[str, ...]
+    length: int
 
 
 class CrisisDetector:
     """Tell whether a message is about someone in danger."""
 
-    def __init__(self, kb: KnowledgeBase, document_share: Callable[[str], dict[str, float]]
-                 ) -> None:
-        self.phrases: dict[str, list[tuple[str, ...]]] = {}
+    def __init__(self, kb: KnowledgeBase,
+                 document_share: Callable[[str], dict[str, float]]) -> None:
+        self.phrases: dict[str, list[CrisisPhrase]] = {}
         for lang, pack in kb.packs.items():
             share = document_share(lang)
             phrases = []
             for phrase in pack.intents.get("crisis", ()):
                 words = [w for w in stems(phrase, lang) if w]
                 informative = [w for w in words if share.get(w, 0.0) <= COMMON_SHARE]
-                phrases.append(tuple(informative or words))
+                if words:
+                    phrases.append(CrisisPhrase(tuple(informative or words), len(words)))
             self.phrases[lang] = phrases
 
     def is_crisis(self, text: str) -> bool:
         """Return True when `text` matches a crisis phrase of any language."""
         for lang, phrases in self.phrases.items():
             words = [w for w in stems(text, lang) if w]
-            if not words:
-                continue
-            present = set(words)
-            for phrase in phrases:
-                if all(_contains(word, present, words) for word in phrase):
-                    return True
+            if words and any(_appears(phrase, words) for phrase in phrases):
+                return True
         return False
 
 
-def _contains(needle: str, present: set[str], words: list[str]) -> bool:
-    if needle in present:
+def _appears(phrase: CrisisPhrase, words: list[str]) -> bool:
+    """Tell whether the phrase's words occur in order within a short span of `words`."""
+    window = phrase.length + EXTRA_WORDS
+    first = phrase.required[0]
+    for start, word in enumerate(words):
+        if not _same_word(first, word):
+            continue
+        position = start
+        for needle in phrase.required[1:]:
+            position = next((i for i in range(position + 1, min(len(words), start + window))
+                             if _same_word(needle, words[i])), -1)
+            if position < 0:
+                break
+        else:
+            return True
+    return False
+
+
+def _same_word(needle: str, word: str) -> bool:
+    if needle == word:
         return True
-    if len(needle) < 4:
-        return False
-    if any(w.startswith(needle) for w in words):  # another form of the same word
+    if len(needle) >= 4 and word.startswith(needle):  # another form of the same word
         return True
-    return process.extractOne(needle, words, scorer=fuzz.ratio,
-                              score_cutoff=TYPO_CUTOFF) is not None
+    return (len(needle) >= TYPO_MIN_LENGTH
+            and fuzz.ratio(needle, word, score_cutoff=TYPO_CUTOFF) > 0)
