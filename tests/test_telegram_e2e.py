@@ -251,3 +251,62 @@ async def test_messages_sent_while_the_bot_is_down_are_answered_after_restart(
 
     titles = [assistant.kb.entry(t, "en").title for t in ("tax-card", "dental-care")]
     assert [title in text_of(r) for r, title in zip(replies, titles, strict=True)] == [True, True]
+
+
+async def test_webhook_mode_refuses_requests_without_the_secret(tmp_path: Path,
+                                                               assistant: Assistant) -> None:
+    import json
+    import socket
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    secret = "s3cret-token_for-tests"
+    async with LoopbackBotApi() as server:
+        env = {**os.environ, "TELEGRAM_BOT_TOKEN": server.token, "TELEGRAM_API_URL": server.url,
+               "OHJAAMO_DB": str(tmp_path / "bot.db"), "OHJAAMO_LOG_LEVEL": "WARNING",
+               "OHJAAMO_WEBHOOK_URL": f"https://bot.example/{secret[:16]}",
+               "OHJAAMO_WEBHOOK_SECRET": secret, "OHJAAMO_WEBHOOK_PORT": str(port)}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=REPO, env=env,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        try:
+            registered = await server.wait_for("setWebhook", timeout=60)
+            assert registered[0].params["secret_token"] == secret
+            person = Person(server)
+            update = json.dumps({"update_id": 1, "message": {
+                "message_id": 1, "date": 1_700_000_000, "text": assistant.kb.entry(
+                    "tax-card", "en").questions[0],
+                "chat": {"id": person.id, "type": "private"},
+                "from": {"id": person.id, "is_bot": False, "first_name": "A",
+                         "language_code": "en"}}}).encode()
+            server.add_chat(person.id)
+
+            def post(headers: dict[str, str]) -> int:
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/{secret[:16]}", data=update, method="POST",
+                    headers={"Content-Type": "application/json", **headers})
+                try:
+                    with urllib.request.urlopen(request, timeout=10) as response:
+                        return int(response.status)
+                except urllib.error.HTTPError as refused:
+                    return refused.code
+
+            for _ in range(50):  # the webhook server starts just after setWebhook
+                try:
+                    without = await asyncio.to_thread(post, {})
+                    break
+                except OSError:
+                    await asyncio.sleep(0.2)
+            wrong = await asyncio.to_thread(post, {"X-Telegram-Bot-Api-Secret-Token": "nope"})
+            right = await asyncio.to_thread(post, {"X-Telegram-Bot-Api-Secret-Token": secret})
+            replies = await person._expect(0, 1)
+        finally:
+            process.send_signal(signal.SIGINT)
+            await asyncio.wait_for(process.communicate(), 30)
+
+    assert (without, wrong, right) == (403, 403, 200)
+    assert len(replies) == 1
+    assert assistant.kb.entry("tax-card", "en").title in text_of(replies[0])

@@ -31,7 +31,6 @@ from bot.core.normalising import (
     char_ngrams,
     consonant_skeleton,
     fold,
-    query_stems,
     script_of,
     stems,
     transliterate,
@@ -44,6 +43,9 @@ FUZZY_CUTOFF = 80
 """rapidfuzz ratio (0-100) above which an unknown word counts as a misspelt known word."""
 TRANSLITERATION_WEIGHT = 0.85
 """Latin-letter matches of Russian, Arabic or Persian are less certain than native ones."""
+TRANSLITERATED = ("ru", "ar", "fa")
+SKELETON_LANGUAGES = ("ar", "fa")
+"""Arabic script writes few vowels, so Latin-letter Arabic and Persian meet on consonants."""
 MIN_TRANSLITERATED_WORDS = 2
 MIN_SKELETON_LETTERS = 8
 """Latin-letter Russian, Arabic or Persian is looked for only in messages this long."""
@@ -87,43 +89,46 @@ class Matcher:
             for name, examples in pack.intents.items():
                 self.documents.append(Document(INTENT_PREFIX + name, lang))
                 texts.append(list(examples))
-        self.words = _WordIndex(
-            [[stems(t, d.lang) for t in doc_texts] for d, doc_texts in zip(
-                self.documents, texts, strict=True)])
-        self.native = _NgramIndex([[fold(t) for t in doc_texts] for doc_texts in texts])
-        latin_docs = [
-            [_latin_form(t, d.lang) for t in doc_texts] if d.lang in ("ru", "ar", "fa") else []
-            for d, doc_texts in zip(self.documents, texts, strict=True)
-        ]
-        self.latin = _NgramIndex(latin_docs)
-        self._is_skeleton = np.array([d.lang in ("ar", "fa") for d in self.documents])
+        # One index per language: how common a word or n-gram is depends on the language,
+        # and a phrase every Arabic question shares must not look rare next to Finnish ones.
+        self.languages = list(kb.packs)
+        self.slices: dict[str, slice] = {}
+        self.words_by_lang: dict[str, _WordIndex] = {}
+        self.native: dict[str, _NgramIndex] = {}
+        self.latin: dict[str, _NgramIndex] = {}
+        for lang in self.languages:
+            members = [i for i, d in enumerate(self.documents) if d.lang == lang]
+            self.slices[lang] = slice(members[0], members[-1] + 1)
+            docs = [texts[i] for i in members]
+            self.words_by_lang[lang] = _WordIndex([[stems(t, lang) for t in d] for d in docs])
+            self.native[lang] = _NgramIndex([[fold(t) for t in d] for d in docs])
+            if lang in TRANSLITERATED:
+                self.latin[lang] = _NgramIndex([[_latin_form(t, lang) for t in d] for d in docs])
 
     def document_share(self, lang: str) -> dict[str, float]:
         """Return, for each stem, the share of `lang`'s documents that contain it."""
-        in_lang = np.array([d.lang == lang for d in self.documents])
-        total = max(int(in_lang.sum()), 1)
-        return {term: float(in_lang[docs].sum()) / total
-                for term, docs in self.words.postings.items()}
+        index = self.words_by_lang[lang]
+        return {term: len(docs) / max(index.size, 1) for term, docs in index.postings.items()}
 
     def rank(self, text: str, prefer: Sequence[str] = (), limit: int = 5) -> list[Match]:
         """Return the best distinct topics for `text`, best first."""
         folded = fold(text)
         if not folded:
             return []
-        coverage = self.words.coverage(query_stems(text))
-        ngram = self.native.similarity(folded)
-        scores = self.word_weight * coverage + (1 - self.word_weight) * ngram
-        if script_of(text) == "latin":
-            skeleton = consonant_skeleton(folded)
-            # A short message has too few letters to tell transliteration from chance:
-            # "moi" would become "m" and match Persian questions.
-            if len(folded.split()) >= MIN_TRANSLITERATED_WORDS:
-                latin = self.latin.similarity(folded)
-                if len(skeleton.replace(" ", "")) >= MIN_SKELETON_LETTERS:
-                    latin = np.where(self._is_skeleton, self.latin.similarity(skeleton), latin)
-                else:
-                    latin = np.where(self._is_skeleton, 0.0, latin)
-                scores = np.maximum(scores, TRANSLITERATION_WEIGHT * latin)
+        scores = np.zeros(len(self.documents))
+        latin_forms = self._latin_forms(text, folded)
+        for lang in self.languages:
+            # Each language's documents were stemmed with its own stemmer; so is the message.
+            tokens = [{stem} for stem in stems(text, lang) if stem]
+            coverage = self.words_by_lang[lang].coverage(tokens)
+            ngram = self.native[lang].similarity(folded)
+            part = self.word_weight * coverage + (1 - self.word_weight) * ngram
+            if latin_forms and lang in self.latin:
+                form = latin_forms[1] if lang in SKELETON_LANGUAGES else latin_forms[0]
+                if form:
+                    part = np.maximum(part, TRANSLITERATION_WEIGHT
+                                      * self.latin[lang].similarity(form))
+            scores[self.slices[lang]] = part
         weights = np.array([1.0 if d.lang in prefer else OTHER_LANGUAGE_WEIGHT
                             for d in self.documents]) if prefer else 1.0
         scores = scores * weights
@@ -136,10 +141,20 @@ class Matcher:
                 break
         return list(best.values())
 
+    def _latin_forms(self, text: str, folded: str) -> tuple[str, str] | None:
+        """Return the message as typed and as a consonant skeleton, if it may be transliterated."""
+        # A short message has too few letters to tell transliteration from chance:
+        # "moi" would become "m" and match Persian questions.
+        if script_of(text) != "latin" or len(folded.split()) < MIN_TRANSLITERATED_WORDS:
+            return None
+        skeleton = consonant_skeleton(folded)
+        long_enough = len(skeleton.replace(" ", "")) >= MIN_SKELETON_LETTERS
+        return folded, skeleton if long_enough else ""
+
 
 def _latin_form(text: str, lang: str) -> str:
     latin = transliterate(text)
-    return consonant_skeleton(latin) if lang in ("ar", "fa") else latin
+    return consonant_skeleton(latin) if lang in SKELETON_LANGUAGES else latin
 
 
 class _WordIndex:
@@ -228,6 +243,9 @@ class _NgramIndex:
                     owners.append(index)
                     vectors.append(grams)
         self.owners = np.array(owners, dtype=np.int32)
+        # Questions are stored document by document, so each document's questions are one
+        # contiguous run; the best of a run is a fast reduceat instead of a slow maximum.at.
+        self.with_questions, self.starts = np.unique(self.owners, return_index=True)
         document_frequency: Counter[str] = Counter()
         for grams in vectors:
             document_frequency.update(grams.keys())
@@ -262,5 +280,5 @@ class _NgramIndex:
             return result
         per_question = np.bincount(np.concatenate(rows), weights=np.concatenate(values),
                                    minlength=len(self.owners))
-        np.maximum.at(result, self.owners, per_question)
+        result[self.with_questions] = np.maximum.reduceat(per_question, self.starts)
         return result

@@ -89,6 +89,8 @@ def stem(word: str, lang: str) -> str:
     """Return the folded stem of one word in `lang`."""
     if lang == "so":
         base = _somali_stem(word)
+    elif lang == "ar":
+        base = _stemmer(lang).stemWord(_arabic_proclitics(word))
     elif lang in _SNOWBALL:
         base = _stemmer(lang).stemWord(word)
     else:
@@ -127,6 +129,17 @@ def char_ngrams(text: str, sizes: Iterable[int] = (3, 4)) -> list[str]:
                 continue
             grams.extend(padded[i:i + size] for i in range(len(padded) - size + 1))
     return grams
+
+
+_ARABIC_PROCLITICS = ("وبال", "وال", "بال", "فال", "كال", "لل", "ال")
+
+
+def _arabic_proclitics(word: str) -> str:
+    """Strip 'and/with/for + the' prefixes that Snowball leaves on, e.g. بالحزن → حزن."""
+    for prefix in _ARABIC_PROCLITICS:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 3:
+            return word[len(prefix):]
+    return word
 
 
 def _somali_stem(word: str) -> str:
