@@ -35,6 +35,9 @@ SETTINGS: tuple[Setting, ...] = (
             "for Telegram's own local Bot API server, or a test server."),
     Setting("OHJAAMO_DB", "./data/ohjaamo.db",
             "The SQLite database file (created with its folder if missing)."),
+    Setting("OHJAAMO_COACHES", "./coaches.yaml",
+            "The coaches file (see examples/coaches.yaml); without it, booking is off and the "
+            "bot tells people when to come in person."),
     Setting("OHJAAMO_WEBHOOK_URL", "",
             "Public https URL for webhook mode; empty means long polling."),
     Setting("OHJAAMO_WEBHOOK_SECRET", "",

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 from bot.core.assistant import Assistant
 from bot.core.languages import SUPPORTED
+from tests.telegram_support import Bot, start_bot
 
 REPO = Path(__file__).resolve().parent.parent
 CONTENT = Path(os.environ.get("OHJAAMO_TEST_CONTENT", REPO / "content"))
@@ -32,3 +35,10 @@ def content_copy(tmp_path: Path) -> Path:
     target = tmp_path / "content"
     shutil.copytree(CONTENT, target)
     return target
+
+
+@pytest_asyncio.fixture
+async def bot(tmp_path: Path, assistant: Assistant) -> AsyncIterator[Bot]:
+    """A bot on the real PTB stack with a recording transport, without a coaches file."""
+    async for running in start_bot(tmp_path, assistant):
+        yield running

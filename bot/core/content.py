@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.core.profile import ServiceProfile
 
 INTENT_NAMES = ("crisis", "handoff", "greeting", "thanks", "out_of_scope")
 """Lists in every `intents.yaml`; `out_of_scope` is optional."""
@@ -61,6 +65,7 @@ class KnowledgeBase:
     categories: tuple[Category, ...]
     root: Path
     topic_ids: tuple[str, ...] = field(default=())
+    profile: ServiceProfile | None = None
 
     def entry(self, topic_id: str, lang: str) -> Entry:
         """Return the entry for `topic_id` in `lang`."""

@@ -44,7 +44,32 @@ UI_KEYS: dict[str, tuple[str, ...]] = {
     "voice_message": (), "photo": (), "sticker": (), "location": (), "unsupported": (),
     "group_chat": (), "too_long": (), "error": (), "help": (), "privacy": ("retention_days",),
     "command_start": (), "command_menu": (), "command_language": (), "command_coach": (),
-    "command_privacy": (), "command_help": (),
+    "command_privacy": (), "command_help": (), "command_mybooking": (), "command_forget": (),
+    # Booking a coach
+    "booking_language": (), "booking_no_coach_language": ("language",),
+    "booking_with_interpreter": ("language",), "booking_mode": (), "mode_visit": (),
+    "mode_phone": (), "mode_video": (), "booking_topic": (), "booking_topic_other": (),
+    "booking_note": (), "button_skip": (), "booking_times": (), "booking_no_times": (),
+    "booking_confirm": ("when", "mode", "coach"), "button_confirm": (), "button_cancel": (),
+    "booking_stopped": (), "booking_taken": (), "booking_cap": ("count",),
+    "booking_restart": (), "booking_not_available": (), "humans_next": ("when",),
+    "card_title": (), "card_when": (), "card_where": (), "card_coach": (), "card_number": (),
+    "card_phone": (), "card_video": (), "card_bring": (), "card_change": (),
+    "mybooking_none": (), "mybooking_list": (), "button_move": (),
+    "button_cancel_booking": (), "booking_cancelled": ("when",),
+    "reminder_day_before": ("coach", "when"), "reminder_hour_before": ("coach", "when"),
+    "coach_cancelled_client": ("when", "message"), "contact_me_confirm": (),
+    "button_yes_contact": (), "contact_me_done": (), "forget_confirm": (),
+    "button_forget": (), "forget_done": (), "not_allowed": (),
+    # The coaches' side
+    "alert_new": (), "alert_moved": (), "alert_cancelled": (), "alert_contact": (),
+    "alert_escalated": (), "alert_client": (), "alert_language": (), "alert_meeting": (),
+    "alert_topic": (), "alert_note": (), "alert_time": (), "alert_flags": (),
+    "alert_questions": (), "flag_interpreter": (), "flag_voice": (), "button_ack": (),
+    "button_done": (), "button_no_show": (), "alert_acknowledged": (),
+    "coach_marked": ("status",), "coach_today": (), "coach_week": (), "coach_nothing": (),
+    "coach_block_usage": (), "coach_blocked": ("when",), "coach_cancel_usage": (),
+    "coach_cancel_done": (),
 }
 """Every UI string the program uses; each language's ui.yaml must define them all."""
 
@@ -91,7 +116,7 @@ def check_content(
         return None, problems
     packs = {lang: raw.build(profile) for lang, raw in raw_packs.items()}
     topic_ids = tuple(packs[SUPPORTED[0]].entries)
-    return KnowledgeBase(packs, tuple(categories), root, topic_ids), problems
+    return KnowledgeBase(packs, tuple(categories), root, topic_ids, profile), problems
 
 
 # --- The service profile and the category menu -------------------------------------------

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import random
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,6 +14,7 @@ import aiosqlite
 from bot.storage.schema import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 5000
+BEGIN_RETRIES = 20
 
 
 class Database:
@@ -54,13 +57,26 @@ class Database:
         """Run a writing transaction: BEGIN IMMEDIATE, then COMMIT, or ROLLBACK on error."""
         async with self._lock:
             connection = self.connection
-            await connection.execute("BEGIN IMMEDIATE")
+            await self._begin_immediate(connection)
             try:
                 yield connection
             except BaseException:
                 await connection.execute("ROLLBACK")
                 raise
             await connection.execute("COMMIT")
+
+    async def _begin_immediate(self, connection: aiosqlite.Connection) -> None:
+        """Take the write lock; when other processes hold it past busy_timeout, wait and retry."""
+        for attempt in range(BEGIN_RETRIES):
+            try:
+                await connection.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if attempt == BEGIN_RETRIES - 1:
+                    raise
+                await asyncio.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
 
     async def schema_version(self) -> int:
         """Return the file's `PRAGMA user_version`."""
@@ -113,5 +129,12 @@ class Database:
 
 
 def _statements(script: str) -> list[str]:
-    """Split a migration into statements (ours contain no semicolons inside strings)."""
-    return [s.strip() for s in script.split(";") if s.strip()]
+    """Split a migration into whole statements (a trigger body holds semicolons too)."""
+    statements, buffer = [], ""
+    for piece in script.split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip(" \n;"):
+                statements.append(buffer.strip())
+            buffer = ""
+    return statements

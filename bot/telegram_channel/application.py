@@ -18,15 +18,19 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import settings
+from bot.booking.appointments import AppointmentBook, Clock, system_clock
+from bot.booking.coaches import load_coaches
 from bot.core.assistant import Assistant
 from bot.core.languages import SUPPORTED
 from bot.storage import Database
-from bot.telegram_channel import handlers
+from bot.storage.bookings import BookingStore
+from bot.telegram_channel import booking_flow, coach_desk, delivery, handlers
+from bot.telegram_channel.conversation import Services
 from bot.telegram_channel.retrying import RetryingLimiter
 
 logger = logging.getLogger(__name__)
 
-COMMANDS = ("start", "menu", "language", "coach", "privacy", "help")
+COMMANDS = ("start", "menu", "language", "coach", "mybooking", "privacy", "forget", "help")
 TOKEN_HELP = (
     "TELEGRAM_BOT_TOKEN is not set.\n"
     "1. In Telegram, open @BotFather (https://t.me/BotFather), send /newbot and follow the steps.\n"
@@ -42,6 +46,7 @@ class ChannelConfig:
     token: str
     api_url: str
     database: Path
+    coaches: Path
     content: Path
     topics_spec: Path | None
     webhook_url: str
@@ -70,6 +75,7 @@ class ChannelConfig:
                 f"TELEGRAM_API_URL must start with http:// or https:// (got {api_url!r})")
         return cls(
             token=token, api_url=api_url, database=Path(settings.get("OHJAAMO_DB")),
+            coaches=Path(settings.get("OHJAAMO_COACHES")),
             content=settings.content_root(), topics_spec=settings.topics_spec(),
             webhook_url=webhook_url, webhook_secret=secret,
             webhook_listen=settings.get("OHJAAMO_WEBHOOK_LISTEN"),
@@ -79,17 +85,28 @@ class ChannelConfig:
 
 
 def build_application(config: ChannelConfig, assistant: Assistant,
-                      request: BaseRequest | None = None) -> Application:  # type: ignore[type-arg]
-    """Create the Application with every handler registered in order.
+                      request: BaseRequest | None = None,
+                      clock: Clock = system_clock) -> Application:  # type: ignore[type-arg]
+    """Create the Application with every handler and job registered in order.
 
-    `request` replaces the HTTP transport (tests pass one that records calls).
+    `request` replaces the HTTP transport (tests pass one that records calls); `clock`
+    replaces the time (tests of reminders and escalation pass one they control).
     """
     database = Database(config.database)
+    store = BookingStore(database)
+    coach_book = load_coaches(config.coaches) if config.coaches.is_file() else None
+    appointments = AppointmentBook(coach_book, store, assistant.kb, clock) if coach_book \
+        else None
+    if appointments is None:
+        logger.warning("no coaches file at %s: booking is off (see examples/coaches.yaml)",
+                       config.coaches)
 
     async def open_services(application: Application) -> None:  # type: ignore[type-arg]
         await database.open()
-        application.bot_data["services"] = handlers.Services(assistant, database,
-                                                             config.retention_days)
+        if coach_book is not None:
+            await store.set_cap(coach_book.max_upcoming_per_person)
+        application.bot_data["services"] = Services(assistant, database, config.retention_days,
+                                                    store, appointments)
         await register_commands(application, assistant)
 
     async def close_services(application: Application) -> None:  # type: ignore[type-arg]
@@ -121,12 +138,25 @@ def build_application(config: ChannelConfig, assistant: Assistant,
     # /language: choose the language again.
     application.add_handler(CommandHandler("language", handlers.choose_language_prompt,
                                            filters=private))
-    # /coach: how to reach a human.
-    application.add_handler(CommandHandler("coach", handlers.talk_to_coach, filters=private))
+    # /coach: book an appointment with a coach.
+    application.add_handler(CommandHandler("coach", booking_flow.start_booking,
+                                           filters=private))
+    # /mybooking: see, move or cancel appointments.
+    application.add_handler(CommandHandler("mybooking", booking_flow.show_my_bookings,
+                                           filters=private))
     # /privacy: what is stored and for how long.
     application.add_handler(CommandHandler("privacy", handlers.show_privacy, filters=private))
+    # /forget: delete everything about me (after a confirmation).
+    application.add_handler(CommandHandler("forget", booking_flow.ask_to_forget,
+                                           filters=private))
     # /help: how to use the bot.
     application.add_handler(CommandHandler("help", handlers.show_help, filters=private))
+    # Coaches: /today, /week, /block, /cancel (refused for anyone not in the coaches file).
+    application.add_handler(CommandHandler("today", coach_desk.show_today, filters=private))
+    application.add_handler(CommandHandler("week", coach_desk.show_week, filters=private))
+    application.add_handler(CommandHandler("block", coach_desk.block_time, filters=private))
+    application.add_handler(CommandHandler("cancel", coach_desk.cancel_appointment,
+                                           filters=private))
     # Every button: topics, categories, plain Finnish, feedback, language choice.
     application.add_handler(CallbackQueryHandler(handlers.press_button))
     # A question typed as text, or a question edited afterwards.
@@ -151,6 +181,14 @@ def build_application(config: ChannelConfig, assistant: Assistant,
                                            handlers.answer_anything_else))
     # One error handler: log without personal data, apologise in the person's language.
     application.add_error_handler(handlers.apologise_for_error)
+    # Background jobs: alerts from the outbox, escalation, reminders, retention.
+    jobs = application.job_queue
+    if jobs is not None and appointments is not None:
+        jobs.run_repeating(delivery.deliver_alerts, delivery.DELIVERY_SECONDS, first=1)
+        jobs.run_repeating(delivery.escalate_unacknowledged, delivery.ESCALATION_SECONDS,
+                           first=5)
+        jobs.run_repeating(delivery.send_reminders, delivery.REMINDER_SECONDS, first=3)
+        jobs.run_repeating(delivery.purge_old_data, delivery.PURGE_SECONDS, first=60)
     return application
 
 

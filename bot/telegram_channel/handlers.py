@@ -5,84 +5,33 @@ from __future__ import annotations
 
 import html
 import logging
-from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import NetworkError
 from telegram.ext import ContextTypes
 
-from bot.core.assistant import Assistant
-from bot.core.languages import DEFAULT, SUPPORTED, from_telegram_code
-from bot.core.replies import Action, Message, Reply
-from bot.storage import Database
+from bot.core.languages import SUPPORTED, from_telegram_code
+from bot.core.replies import Action, Message
+from bot.telegram_channel import booking_flow, coach_desk
+from bot.telegram_channel.conversation import (
+    language_of,
+    send_reply,
+    send_text,
+    services,
+    user_data,
+)
 from bot.telegram_channel.rendering import (
     LANGUAGE_ACTION,
     keyboard,
     language_keyboard,
     parse_callback_data,
-    reply_html,
 )
 
 logger = logging.getLogger(__name__)
 
 LONG_MESSAGE_CHARS = 1000
 """Past this, the reply says that only the beginning was read."""
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-
-
-@dataclass(frozen=True)
-class Services:
-    """What handlers need, created once in `post_init` and closed in `post_shutdown`."""
-
-    assistant: Assistant
-    database: Database
-    retention_days: int
-
-
-def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    """Return the application's services."""
-    found = context.application.bot_data["services"]
-    assert isinstance(found, Services)
-    return found
-
-
-async def language_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    """Return the person's chosen language, else their Telegram language, else the default."""
-    user = update.effective_user
-    if user is None:
-        return DEFAULT
-    stored = await services(context).database.language_of(user.id)
-    return stored or from_telegram_code(user.language_code) or DEFAULT
-
-
-async def send_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply,
-                     note: str | None = None) -> None:
-    """Send a core reply as HTML messages; the buttons go under the last one."""
-    chat = update.effective_chat
-    if chat is None:
-        return
-    pack = services(context).assistant.kb.packs[reply.lang]
-    messages = reply_html(reply, pack.text("source"))
-    if note:
-        messages[0] = f"{note}\n\n{messages[0]}"
-    for index, text in enumerate(messages):
-        last = index == len(messages) - 1
-        await context.bot.send_message(
-            chat.id, text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
-            reply_markup=keyboard(reply.buttons) if last else None)
-
-
-async def send_text(update: Update, context: ContextTypes.DEFAULT_TYPE, lang: str, key: str,
-                    markup: InlineKeyboardMarkup | None = None, **values: str) -> None:
-    """Send one UI string of the person's language."""
-    chat = update.effective_chat
-    if chat is None:
-        return
-    pack = services(context).assistant.kb.packs[lang]
-    text = html.escape(pack.text(key, **values), quote=False)
-    await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML,
-                                   link_preview_options=NO_PREVIEW, reply_markup=markup)
 
 
 def _language_names(context: ContextTypes.DEFAULT_TYPE) -> dict[str, str]:
@@ -128,12 +77,6 @@ async def show_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_reply(update, context, services(context).assistant.menu(lang))
 
 
-async def talk_to_coach(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Offer a human: how to reach a coach."""
-    lang = await language_of(update, context)
-    await send_reply(update, context, services(context).assistant.press(Action.COACH, "", lang))
-
-
 async def show_privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Explain what is stored, why, for how long and who sees it."""
     lang = await language_of(update, context)
@@ -150,14 +93,22 @@ async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Answer a text message (or an edited one) from the knowledge base."""
+    """Answer a text message (or an edited one); during a booking it may be the coach's note."""
     message = update.effective_message
     if message is None or not message.text:
+        return
+    if await booking_flow.take_note(update, context):
         return
     lang = await language_of(update, context)
     user = update.effective_user
     reply = await services(context).assistant.handle(
         Message(message.text, lang, str(user.id) if user else None))
+    if reply.topic and services(context).assistant.kb.has_topic(reply.topic):
+        user_data(context)["last_topic"] = reply.topic
+    if user is not None and services(context).appointments is not None:
+        # The coach sees a person's last few questions with their booking (purged later).
+        await services(context).store.remember_question(
+            user.id, message.text, str(reply.kind), reply.topic)
     note = None
     if len(message.text) > LONG_MESSAGE_CHARS:
         pack = services(context).assistant.kb.packs[reply.lang]
@@ -181,6 +132,10 @@ async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await database.set_language(query.from_user.id, value)
         await _welcome(update, context, value)
         return
+    if action == "al":  # a coach's alert buttons; answered by the coach desk itself
+        step, _, rest = value.partition(":")
+        await coach_desk.handle_alert_button(update, context, step, rest)
+        return
     lang = await language_of(update, context)
     assistant = services(context).assistant
     if action in (Action.HELPED, Action.NOT_HELPED) and assistant.kb.has_topic(value):
@@ -188,6 +143,26 @@ async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await query.answer(assistant.kb.packs[lang].text("feedback_thanks"))
         return
     await query.answer()
+    step, _, rest = value.partition(":")
+    if action == "bk":
+        await booking_flow.continue_booking(update, context, step, rest)
+        return
+    if action == "mb":
+        await booking_flow.change_booking(update, context, step, rest)
+        return
+    if action == "ct" and step == "yes":
+        await booking_flow.let_a_coach_contact(update, context)
+        return
+    if action == "fg":
+        if step == "yes":
+            await booking_flow.forget_me(update, context)
+        return
+    if action == Action.COACH:
+        await booking_flow.start_booking(update, context)
+        return
+    if action == Action.CONTACT_ME:
+        await booking_flow.ask_consent_to_contact(update, context)
+        return
     await send_reply(update, context, assistant.press(Action(action), value, lang))
 
 
@@ -198,7 +173,10 @@ async def _welcome(update: Update, context: ContextTypes.DEFAULT_TYPE, lang: str
 
 
 async def answer_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Say kindly that the bot can't listen, and offer a coach who can."""
+    """Say kindly that the bot can't listen, and offer a coach who can (and will hear it)."""
+    message = update.effective_message
+    if message is not None and (message.voice or message.audio or message.video_note):
+        user_data(context)["voice_message"] = message.message_id  # forwarded with a booking
     await _media_reply(update, context, "voice_message")
 
 

@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.replies import Action, Button, Reply
+from bot.core.safe_text import neutralise, user_text_html
 
 MAX_MESSAGE_CHARS = 4096
 CHUNK_CHARS = 3800
@@ -21,21 +22,14 @@ CHUNK_CHARS = 3800
 MAX_CALLBACK_BYTES = 64
 LANGUAGE_ACTION = "lang"
 """Callback action of the language picker; the channel's own, not a core Action."""
+CHANNEL_ACTIONS = frozenset({LANGUAGE_ACTION, "bk", "mb", "al", "fg", "ct"})
+"""The channel's own callback prefixes: booking, my booking, alerts, forget, contact."""
 
-_LTR_ISOLATE, _POP_ISOLATE, _FIRST_STRONG_ISOLATE = "\u2066", "\u2069", "\u2068"
-_DIRECTION_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
+__all__ = ["neutralise", "user_text_html"]
+
+_LTR_ISOLATE, _POP_ISOLATE = "\u2066", "\u2069"
 _URL = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"').,;:!?\]]")
 _LTR_RUN = re.compile(r"(?:\+?\d[\d ()\-]{4,}\d|[A-Za-z0-9][A-Za-z0-9 .,'’/\-–]*[A-Za-z0-9.])")
-
-
-def neutralise(text: str) -> str:
-    """Remove direction-override and isolate characters a user could use to spoof text."""
-    return _DIRECTION_CONTROLS.sub("", text)
-
-
-def user_text_html(text: str) -> str:
-    """Escape a user's text for HTML and isolate its direction so it can't reorder ours."""
-    return f"{_FIRST_STRONG_ISOLATE}{html.escape(neutralise(text))}{_POP_ISOLATE}"
 
 
 def reply_html(reply: Reply, source_label: str) -> list[str]:
@@ -118,7 +112,7 @@ def parse_callback_data(data: str | None) -> tuple[str, str] | None:
     if not data or ":" not in data:
         return None
     action, _, value = data.partition(":")
-    known = {a.value for a in Action} | {LANGUAGE_ACTION}
+    known = {a.value for a in Action} | CHANNEL_ACTIONS
     return (action, value) if action in known else None
 
 

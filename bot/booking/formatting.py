@@ -1,0 +1,77 @@
+"""Appointment times, cards and calendar files, written in each person's language."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from icalendar import Calendar, Event
+
+from bot.core.content import LanguagePack
+from bot.core.languages import BABEL_LOCALES
+from bot.storage.bookings import Booking
+
+_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+def format_when(moment: dt.datetime, lang: str, zone: ZoneInfo) -> str:
+    """Write a moment as weekday, date and time in `lang`, in the guidance point's time zone."""
+    local = moment.astimezone(zone)
+    pattern = "EEEE d.M. HH:mm" if lang == "fi" else "EEEE d MMMM HH:mm"
+    text = format_datetime(local, pattern, locale=BABEL_LOCALES[lang])
+    return text.translate(_PERSIAN_DIGITS) if lang == "fa" else text
+
+
+def format_slot_button(moment: dt.datetime, lang: str, zone: ZoneInfo) -> str:
+    """Write a slot briefly for a button: short weekday, day and month, time."""
+    local = moment.astimezone(zone)
+    pattern = "EEE d.M. HH:mm" if lang == "fi" else "EEE d MMM HH:mm"
+    text = format_datetime(local, pattern, locale=BABEL_LOCALES[lang])
+    return text.translate(_PERSIAN_DIGITS) if lang == "fa" else text
+
+
+def mode_label(pack: LanguagePack, mode: str) -> str:
+    """Return the meeting mode's name in the pack's language."""
+    return pack.text(f"mode_{mode}")
+
+
+def appointment_card(booking: Booking, coach_name: str, own: LanguagePack, finnish: LanguagePack,
+                     address: str, zone: ZoneInfo) -> str:
+    """Write the appointment card in the person's language and in Finnish (for reception)."""
+    sections = [_card(booking, coach_name, own, address, zone)]
+    if own.lang != "fi":
+        sections.append(_card(booking, coach_name, finnish, address, zone))
+    return "\n\n— — —\n\n".join(sections)
+
+
+def _card(booking: Booking, coach_name: str, pack: LanguagePack, address: str,
+          zone: ZoneInfo) -> str:
+    where = {"visit": address, "phone": pack.text("card_phone"),
+             "video": pack.text("card_video")}[booking.mode]
+    lines = [
+        pack.text("card_title"),
+        f"{pack.text('card_when')}: {format_when(booking.starts_at, pack.lang, zone)}",
+        f"{pack.text('card_where')}: {mode_label(pack, booking.mode)} — {where}",
+        f"{pack.text('card_coach')}: {coach_name}",
+        f"{pack.text('card_number')}: {booking.id}",
+        pack.text("card_bring"),
+        pack.text("card_change"),
+    ]
+    return "\n".join(lines)
+
+
+def calendar_file(booking: Booking, summary: str, location: str) -> bytes:
+    """Return an iCalendar (.ics) file with the appointment, for the phone's calendar."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//ohjaamo-bot//appointment//EN")
+    calendar.add("version", "2.0")
+    event = Event()
+    event.add("uid", f"ohjaamo-booking-{booking.id}@ohjaamo-bot")
+    event.add("dtstamp", dt.datetime.now(dt.UTC))
+    event.add("dtstart", booking.starts_at)
+    event.add("dtend", booking.ends_at)
+    event.add("summary", summary)
+    event.add("location", location)
+    calendar.add_component(event)
+    return bytes(calendar.to_ical())
