@@ -62,6 +62,22 @@ def _parser() -> argparse.ArgumentParser:
                           help="fail when any language's accuracy is below X (e.g. 0.9)")
     evaluate.set_defaults(run=_eval)
 
+    database = commands.add_parser("db", help="work with the SQLite database")
+    database_commands = database.add_subparsers(dest="db_command", metavar="ACTION",
+                                                required=True)
+    backup = database_commands.add_parser(
+        "backup", help="copy the database consistently while the bot runs")
+    backup.add_argument("target", type=Path, metavar="PATH")
+    backup.set_defaults(run=_db_backup)
+
+    coaches = commands.add_parser("coaches", help="work with the coaches file")
+    coaches_commands = coaches.add_subparsers(dest="coaches_command", metavar="ACTION",
+                                              required=True)
+    coaches_check = coaches_commands.add_parser("check", help="list every problem in the "
+                                                "coaches file (OHJAAMO_COACHES)")
+    coaches_check.add_argument("--path", type=Path, help="the file (default: OHJAAMO_COACHES)")
+    coaches_check.set_defaults(run=_coaches_check)
+
     content = commands.add_parser("content", help="work with the knowledge base")
     content_commands = content.add_subparsers(dest="content_command", metavar="ACTION",
                                               required=True)
@@ -153,6 +169,35 @@ def _eval(args: argparse.Namespace) -> int:
         if reasons:
             print("\nFAILED: " + "; ".join(reasons), file=sys.stderr)
             return 1
+    return 0
+
+
+def _db_backup(args: argparse.Namespace) -> int:
+    from bot.storage.backup import backup
+
+    source = Path(settings.get("OHJAAMO_DB"))
+    if not source.is_file():
+        print(f"ohjaamo db backup: no database at {source} (set OHJAAMO_DB)", file=sys.stderr)
+        return 2
+    try:
+        pages = backup(source, args.target)
+    except (OSError, ValueError) as exc:
+        print(f"ohjaamo db backup: {exc}", file=sys.stderr)
+        return 2
+    print(f"Backed up {source} to {args.target} ({pages} pages; integrity ok).")
+    return 0
+
+
+def _coaches_check(args: argparse.Namespace) -> int:
+    from bot.booking.coaches import load_coaches
+
+    path = args.path or Path(settings.get("OHJAAMO_COACHES"))
+    try:
+        book = load_coaches(path)
+    except ContentError as exc:
+        print("\n".join(str(p) for p in exc.problems))
+        return 1
+    print(f"OK: {path} has {len(book.coaches)} coach(es).")
     return 0
 
 

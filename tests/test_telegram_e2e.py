@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import os
 import signal
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -17,37 +15,10 @@ import pytest_asyncio
 from bot.core.assistant import Assistant
 from bot.core.languages import SUPPORTED
 from tests.conftest import LANGUAGES, REPO
-from tests.loopback_api import Call, LoopbackBotApi
+from tests.e2e_support import BotProcess, Person, buttons, choose, text_of
+from tests.loopback_api import LoopbackBotApi
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-_users = itertools.count(5000)
-
-
-class BotProcess:
-    """`python -m bot run` as a child process, pointed at the loopback server."""
-
-    def __init__(self, api: LoopbackBotApi, database: Path) -> None:
-        self.api, self.database = api, database
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        env = {**os.environ, "TELEGRAM_BOT_TOKEN": self.api.token,
-               "TELEGRAM_API_URL": self.api.url, "OHJAAMO_DB": str(self.database),
-               "OHJAAMO_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=REPO, env=env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
-        # Ready when the command menu is registered (post_init ran) and polling began.
-        polls = len([c for c in self.api.calls if c.method == "getUpdates"])
-        await self.api.wait_for(lambda c: c.method == "getUpdates", count=polls + 1,
-                                timeout=60)
-
-    async def stop(self, kill: bool = False) -> str:
-        assert self.process is not None
-        if self.process.returncode is None:
-            self.process.send_signal(signal.SIGKILL if kill else signal.SIGINT)
-        _, stderr = await asyncio.wait_for(self.process.communicate(), 30)
-        return stderr.decode(errors="replace")
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
@@ -59,65 +30,6 @@ async def api(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Loopbac
         log = await bot.stop()
         assert "error while handling update" not in log, log  # no handler crashed
     assert server.errors == []
-
-
-class Person:
-    """A Telegram user chatting with the bot through the loopback server."""
-
-    def __init__(self, api: LoopbackBotApi, language_code: str = "en") -> None:
-        self.api, self.id, self.language_code = api, next(_users), language_code
-
-    def _received(self) -> list[Call]:
-        return [c for c in self.api.calls if c.method == "sendMessage" and not c.failed
-                and c.params.get("chat_id") == self.id]
-
-    async def _expect(self, before: int, count: int) -> list[Call]:
-        calls = await self.api.wait_for(
-            lambda c: c.method == "sendMessage" and c.params.get("chat_id") == self.id,
-            count=before + count, timeout=30)
-        return calls[before:]
-
-    async def says(self, text: str, replies: int = 1) -> list[Call]:
-        before = len(self._received())
-        self.api.user_sends_text(self.id, text, language_code=self.language_code)
-        return await self._expect(before, replies)
-
-    async def commands(self, name: str, args: str = "", replies: int = 1) -> list[Call]:
-        before = len(self._received())
-        self.api.user_sends_command(self.id, name, args, language_code=self.language_code)
-        return await self._expect(before, replies)
-
-    async def taps(self, message: Call, data: str, replies: int = 1) -> list[Call]:
-        before = len(self._received())
-        update = self.api.user_presses_button(self.id, message, data,
-                                              language_code=self.language_code)
-        if replies == 0:
-            query = update["callback_query"]["id"]
-            return await self.api.wait_for(lambda c: c.method == "answerCallbackQuery"
-                                           and c.params.get("callback_query_id") == query,
-                                           timeout=30)
-        return await self._expect(before, replies)
-
-    async def sends_voice(self) -> list[Call]:
-        before = len(self._received())
-        self.api.user_sends_voice(self.id, language_code=self.language_code)
-        return await self._expect(before, 1)
-
-
-def buttons(call: Call) -> list[str]:
-    markup: Any = call.params.get("reply_markup") or {}
-    return [b.get("callback_data", "") for row in markup.get("inline_keyboard", []) for b in row]
-
-
-def text_of(call: Call) -> str:
-    return str(call.result["text"])
-
-
-async def choose(person: Person, lang: str) -> None:
-    start = await person.commands("start")
-    assert any(d.startswith("lang:") for d in buttons(start[0]))
-    welcome = await person.taps(start[0], f"lang:{lang}", replies=2)
-    assert any(d.startswith("category:") for d in buttons(welcome[1]))
 
 
 @LANGUAGES
@@ -204,7 +116,8 @@ async def test_a_crisis_message_and_a_voice_message(api: LoopbackBotApi, assista
 async def test_commands_are_registered_per_language(api: LoopbackBotApi) -> None:
     for lang in SUPPORTED:
         commands = [c["command"] for c in api.commands_for(lang)]
-        assert commands == ["start", "menu", "language", "coach", "privacy", "help"]
+        assert commands == ["start", "menu", "language", "coach", "mybooking", "privacy",
+                            "forget", "help"]
     assert api.commands_for("")
 
 
