@@ -20,6 +20,15 @@ from bot.core.normalising import stems
 
 COMMON_SHARE = 0.3
 """A stem in more than this share of a language's documents may be missing from a message."""
+NEGATIONS = {
+    "fi": ("en", "et", "ei", "emme", "ette", "eivät", "eikä"),
+    "en": ("not", "no", "never", "don't", "dont", "can't", "cannot", "won't"),
+    "ru": ("не", "нет", "ни", "ne"),
+    "ar": ("لا", "لم", "لن", "ما", "مش", "مو"),
+    "fa": ("نه", "نمی", "نمیخواهم", "نمیخوام"),
+    "so": ("ma", "aan", "maya"),
+}
+"""Never optional, however common: "I don't want to live" is not "I want to live"."""
 TYPO_MIN_LENGTH = 6
 """Shorter words must match exactly or as a word form: short words differ by one letter."""
 TYPO_CUTOFF = 85
@@ -43,10 +52,12 @@ class CrisisDetector:
         self.phrases: dict[str, list[CrisisPhrase]] = {}
         for lang, pack in kb.packs.items():
             share = document_share(lang)
+            negations = {s for word in NEGATIONS.get(lang, ()) for s in stems(word, lang)}
             phrases = []
             for phrase in pack.intents.get("crisis", ()):
                 words = [w for w in stems(phrase, lang) if w]
-                informative = [w for w in words if share.get(w, 0.0) <= COMMON_SHARE]
+                informative = [w for w in words
+                               if w in negations or share.get(w, 0.0) <= COMMON_SHARE]
                 if words:
                     phrases.append(CrisisPhrase(tuple(informative or words), len(words)))
             self.phrases[lang] = phrases
