@@ -25,6 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.report import write_section  # noqa: E402
 from bot import settings  # noqa: E402
 from bot.core.loading import load_knowledge_base  # noqa: E402
 from tests.loopback_api import LoopbackBotApi  # noqa: E402
@@ -119,18 +120,6 @@ async def run(users: int, per_user: int) -> str:
     return "\n".join(lines)
 
 
-def write_docs(text: str) -> None:
-    path = REPO / "docs" / "benchmarks.md"
-    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    if MARK_START in current:
-        head, _, rest = current.partition(MARK_START)
-        _, _, tail = rest.partition(MARK_END)
-        current = head + text + tail
-    else:
-        current = current.rstrip() + "\n\n## Telegram end to end\n\n" + text + "\n"
-    path.write_text(current, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
@@ -140,7 +129,7 @@ def main() -> None:
     text = asyncio.run(run(args.users, args.messages))
     print(text)
     if args.write:
-        write_docs(text)
+        write_section(text, MARK_START, MARK_END, "Telegram end to end")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from rapidfuzz import fuzz, process
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.report import write_section  # noqa: E402
 from bot import settings  # noqa: E402
 from bot.core.assistant import Assistant  # noqa: E402
 from bot.core.content import KnowledgeBase, LanguagePack  # noqa: E402
@@ -159,11 +160,11 @@ def _new_words(question: str, rng: random.Random) -> str:
 
 def cold_start(runs: int = 5) -> tuple[float, float]:
     """Return (median seconds, max resident MB) of `ohjaamo ask` as a fresh process."""
-    # The child reports its own peak: a forked child would otherwise be charged with the
-    # parent's pages until it execs, which inflates RUSAGE_CHILDREN.
-    script = ("import resource, sys; from bot.cli import main; code = main(['ask', '--lang', "
-              "'fi', 'verokortti']); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
-              " file=sys.stderr); sys.exit(code)")
+    # The child reports its own peak (VmHWM of its address space): ru_maxrss would carry
+    # over the parent's pages from the fork across exec.
+    script = ("import re, sys; from bot.cli import main; code = main(['ask', '--lang', 'fi', "
+              "'verokortti']); status = open('/proc/self/status').read(); print(re.search("
+              "r'VmHWM:\\s+(\\d+)', status).group(1), file=sys.stderr); sys.exit(code)")
     times, memory = [], []
     for _ in range(runs):
         start = time.perf_counter()
@@ -215,7 +216,7 @@ def main() -> None:
     text = render(rows, scale_rows, start_seconds, start_memory, len(cases))
     print(text)
     if args.write:
-        write_docs(text)
+        write_section(text, MARK_START, MARK_END, "Matcher")
 
 
 def render(rows: list[tuple], scale_rows: list[tuple], start_seconds: float,  # type: ignore[type-arg]
@@ -249,18 +250,6 @@ def render(rows: list[tuple], scale_rows: list[tuple], start_seconds: float,  # 
     lines += ["", f"`ohjaamo ask` cold start (whole process, median of 5): {start_seconds:.2f} s; "
               f"resident memory at most {start_memory:.0f} MB.", "", MARK_END]
     return "\n".join(lines)
-
-
-def write_docs(text: str) -> None:
-    path = REPO / "docs" / "benchmarks.md"
-    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    if MARK_START in current:
-        head, _, rest = current.partition(MARK_START)
-        _, _, tail = rest.partition(MARK_END)
-        current = head + text + tail
-    else:
-        current = current.rstrip() + "\n\n## Matcher\n\n" + text + "\n"
-    path.write_text(current, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -133,36 +133,21 @@ class BookingStore:
     async def book(self, request: BookingRequest, alerts_for: AlertsFor) -> Booking:
         """Store a booking with its alerts and reminders, or raise SlotTaken/BookingCapReached."""
         async with self.database.transaction() as db:
-            booking = await self._insert(db, request)
-            await self._add_alerts(db, booking, alerts_for(booking, "new"))
-            await self._add_reminders(db, booking)
-        return booking
+            return await self._insert_with_alerts(db, request, "new", alerts_for)
 
     async def reschedule(self, booking_id: int, slot: Slot, alerts_for: AlertsFor) -> Booking:
         """Move a booking to another slot in one transaction."""
         async with self.database.transaction() as db:
-            old = await self._get(db, booking_id)
-            if old is None or old.status != "active":
-                raise LookupError(f"booking {booking_id} is not active")
-            await db.execute("UPDATE bookings SET status = 'cancelled' WHERE id = ?",
-                             (booking_id,))
+            old = await self._cancel_active(db, booking_id)
             request = BookingRequest(
                 old.user_id, old.chat_id, old.first_name, old.lang, old.meeting_lang,
                 old.interpreter, old.voice, old.mode, old.topic, old.note, slot)
-            booking = await self._insert(db, request)
-            await self._add_alerts(db, booking, alerts_for(booking, "moved"))
-            await self._add_reminders(db, booking)
-        return booking
+            return await self._insert_with_alerts(db, request, "moved", alerts_for)
 
     async def cancel(self, booking_id: int, event: str, alerts_for: AlertsFor) -> Booking:
         """Cancel an active booking and queue the alerts about it."""
         async with self.database.transaction() as db:
-            booking = await self._get(db, booking_id)
-            if booking is None or booking.status != "active":
-                raise LookupError(f"booking {booking_id} is not active")
-            await db.execute("UPDATE bookings SET status = 'cancelled' WHERE id = ?",
-                             (booking_id,))
-            cancelled = _replace_status(booking, "cancelled")
+            cancelled = await self._cancel_active(db, booking_id)
             await self._add_alerts(db, cancelled, alerts_for(cancelled, event))
         return cancelled
 
@@ -331,6 +316,20 @@ class BookingStore:
 
     # --- Internals --------------------------------------------------------------------------
 
+    async def _insert_with_alerts(self, db: aiosqlite.Connection, request: BookingRequest,
+                                  event: str, alerts_for: AlertsFor) -> Booking:
+        booking = await self._insert(db, request)
+        await self._add_alerts(db, booking, alerts_for(booking, event))
+        await self._add_reminders(db, booking)
+        return booking
+
+    async def _cancel_active(self, db: aiosqlite.Connection, booking_id: int) -> Booking:
+        booking = await self._get(db, booking_id)
+        if booking is None or booking.status != "active":
+            raise LookupError(f"booking {booking_id} is not active")
+        await db.execute("UPDATE bookings SET status = 'cancelled' WHERE id = ?", (booking_id,))
+        return dataclasses.replace(booking, status="cancelled")
+
     async def _insert(self, db: aiosqlite.Connection, request: BookingRequest) -> Booking:
         try:
             cursor = await db.execute(
@@ -380,7 +379,3 @@ def _alert(row: Any) -> Alert:
     return Alert(id=row["id"], booking_id=row["booking_id"], kind=row["kind"],
                  chat_id=row["chat_id"], text=row["text"], buttons=bool(row["buttons"]),
                  status=row["status"], attempts=row["attempts"])
-
-
-def _replace_status(booking: Booking, status: str) -> Booking:
-    return dataclasses.replace(booking, status=status)
