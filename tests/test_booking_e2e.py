@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.assistant import Assistant
 from bot.storage import Database
 from bot.storage.bookings import AlertDraft, BookingStore
 from tests.booking_support import COACH_IDS, EXAMPLE_COACHES, request, slot_at
@@ -123,3 +124,55 @@ async def test_a_killed_bot_loses_no_booking_alert_or_reminder(tmp_path: Path) -
     assert reminded
     ids = {ALERT_ID.search(c.params["text"]).group(1) for c in alerts}  # type: ignore[union-attr]
     assert len(ids) >= len(bookings)
+
+
+@pytest.mark.parametrize("lang", ["fi", "en", "ar", "so", "fa", "ru"])
+async def test_the_whole_booking_flow_through_the_process(tmp_path: Path, lang: str,
+                                                          assistant: Assistant) -> None:
+    async with LoopbackBotApi() as api:
+        for coach in COACH_IDS.values():
+            api.add_chat(coach)
+        bot = BotProcess(api, tmp_path / "bot.db", EXAMPLE_COACHES)
+        await bot.start()
+        person = Person(api)
+        await choose(person, lang)
+        fallback = await person.says("tell me a good pizza recipe")
+        assert "coach:" in buttons(fallback[-1])
+        person_before = len(person._received())
+        api.user_presses_button(person.id, fallback[-1], "coach:")
+        languages = await api.wait_for(
+            lambda c: c.method == "sendMessage" and c.params.get("chat_id") == person.id
+            and any(d.startswith("bk:l:") for d in buttons(c)), timeout=30)
+        assert len(person._received()) > person_before
+        choice = next(d for d in buttons(languages[-1]) if d.startswith("bk:l:"))
+        modes = await person.taps(languages[-1], choice)
+        topics = await person.taps(modes[-1], buttons(modes[-1])[0])
+        note = await person.taps(topics[-1], buttons(topics[-1])[-1])
+        times = await person.says("Kela letter")
+        del note
+        slot = next(d for d in buttons(times[-1]) if d.startswith("bk:s:"))
+        confirm = await person.taps(times[-1], slot)
+        card = await person.taps(confirm[-1], "bk:c:")
+        await api.wait_for("sendDocument", timeout=30)
+        alert = (await api.wait_for(
+            lambda c: c.method == "sendMessage" and not c.failed and c.params.get("chat_id")
+            in set(COACH_IDS.values()), timeout=30))[0]
+        coach = int(alert.params["chat_id"])
+        acknowledge = next(d for d in buttons(alert) if d.startswith("al:a:"))
+        done = next(d for d in buttons(alert) if d.startswith("al:d:"))
+        api.user_presses_button(coach, alert, acknowledge, language_code="fi")
+        api.user_presses_button(coach, alert, done, language_code="fi")
+        answered = await api.wait_for(lambda c: c.method == "answerCallbackQuery"
+                                      and bool(c.params.get("text")), count=2, timeout=30)
+        await bot.stop()
+
+    assert "Kela letter" in alert.params["text"]
+    assert "pizza" in alert.params["text"]  # the person's recent question
+    card_text = str(card[0].params["text"])
+    for pack in (assistant.kb.packs[lang], assistant.kb.packs["fi"]):  # own language + Finnish
+        assert f"{pack.text('card_number')}: 1" in card_text
+    assert "Lapintie 11–13, 94100 Kemi" in card_text
+    with sqlite3.connect(tmp_path / "bot.db") as db:
+        assert db.execute("SELECT status FROM bookings").fetchall() == [("done",)]
+        assert db.execute("SELECT status FROM alerts").fetchall() == [("acknowledged",)]
+    assert len(answered) == 2
