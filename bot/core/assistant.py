@@ -61,9 +61,13 @@ class Assistant:
         if not ranked:
             return self._fallback(chosen)
         lang = self._reply_language(text, chosen, guess, ranked[0])
-        top = ranked[0]
-        if top.topic == "@crisis" and top.score >= CRISIS_MATCH_THRESHOLD:
+        if ranked[0].topic == "@crisis" and ranked[0].score >= CRISIS_MATCH_THRESHOLD:
             return self.crisis_reply(lang)
+        # A weak resemblance to a crisis phrase is no answer: look at what comes next.
+        ranked = [m for m in ranked if m.topic != "@crisis"]
+        if not ranked:
+            return self._fallback(lang)
+        top = ranked[0]
         topics = [m for m in ranked if not m.is_intent]
         if top.is_intent and top.score >= INTENT_THRESHOLD and (
                 not topics or topics[0].score < top.score):
