@@ -7,11 +7,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.core.languages import SUPPORTED
+from bot.core.safe_text import user_text_html
 from bot.storage import Database
 from bot.telegram_channel.application import COMMANDS
 from bot.telegram_channel.rendering import (
     split_text,
-    user_text_html,
 )
 from tests.conftest import LANGUAGES
 from tests.telegram_support import (

@@ -64,6 +64,12 @@ class CoachBook:
         """Tell whether a Telegram user is a configured coach or coordinator."""
         return telegram_id in self.coordinators or self.coach_of_user(telegram_id) is not None
 
+    def may_manage(self, telegram_id: int, coach_id: str) -> bool:
+        """Tell whether a Telegram user may act on a booking of `coach_id`: its coach or a
+        coordinator."""
+        coach = self.coach_of_user(telegram_id)
+        return telegram_id in self.coordinators or (coach is not None and coach.id == coach_id)
+
     def speakers_of(self, lang: str) -> tuple[Coach, ...]:
         """Return the coaches who speak `lang`."""
         return tuple(c for c in self.coaches if lang in c.languages)

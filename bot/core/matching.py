@@ -128,10 +128,9 @@ class Matcher:
                 if form:
                     part = np.maximum(part, TRANSLITERATION_WEIGHT
                                       * self.latin[lang].similarity(form))
+            if prefer and lang not in prefer:
+                part = part * OTHER_LANGUAGE_WEIGHT
             scores[self.slices[lang]] = part
-        weights = np.array([1.0 if d.lang in prefer else OTHER_LANGUAGE_WEIGHT
-                            for d in self.documents]) if prefer else 1.0
-        scores = scores * weights
         best: dict[str, Match] = {}
         for index in np.argsort(-scores)[: limit * 12]:
             doc = self.documents[int(index)]

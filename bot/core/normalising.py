@@ -98,15 +98,6 @@ def stem(word: str, lang: str) -> str:
     return fold(base) or fold(word)
 
 
-def query_stems(text: str) -> list[set[str]]:
-    """Stem each word of a message of unknown language with every stemmer its script allows."""
-    script = script_of(text)
-    langs = SCRIPT_LANGUAGES.get(script, ("en",))
-    per_lang = [stems(text, lang) for lang in langs]
-    length = min(len(s) for s in per_lang)
-    return [{s[i] for s in per_lang if s[i]} for i in range(length)]
-
-
 def transliterate(text: str) -> str:
     """Write Cyrillic or Arabic-script text in Latin letters, folded."""
     return fold(anyascii(text))

@@ -59,9 +59,8 @@ async def handle_alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE
         return
     if step in ("d", "n") and value.isdigit():
         booking = await appointments.store.get(int(value))
-        coach = appointments.coaches.coach_of_user(query.from_user.id)
-        is_coordinator = query.from_user.id in appointments.coaches.coordinators
-        if booking is None or not (is_coordinator or (coach and coach.id == booking.coach_id)):
+        if booking is None or not appointments.coaches.may_manage(query.from_user.id,
+                                                                  booking.coach_id):
             await query.answer(pack.text("not_allowed"), show_alert=True)
             return
         status = "done" if step == "d" else "no_show"
@@ -145,9 +144,8 @@ async def cancel_appointment(update: Update, context: ContextTypes.DEFAULT_TYPE)
     args = context.args or []
     booking = await appointments.store.get(int(args[0])) if args and args[0].isdigit() \
         else None
-    coach = appointments.coaches.coach_of_user(user.id)
-    allowed = booking is not None and booking.status == "active" and (
-        user.id in appointments.coaches.coordinators or (coach and coach.id == booking.coach_id))
+    allowed = booking is not None and booking.status == "active" and \
+        appointments.coaches.may_manage(user.id, booking.coach_id)
     if booking is None or not allowed or len(args) < 2:
         await send_text(update, context, pack.lang, "coach_cancel_usage")
         return

@@ -12,7 +12,7 @@ from telegram.error import NetworkError
 from telegram.ext import ContextTypes
 
 from bot.core.languages import SUPPORTED, from_telegram_code
-from bot.core.replies import Action, Message
+from bot.core.replies import Action, Button, Message
 from bot.telegram_channel import booking_flow, coach_desk
 from bot.telegram_channel.conversation import (
     language_of,
@@ -205,10 +205,9 @@ async def answer_anything_else(update: Update, context: ContextTypes.DEFAULT_TYP
 async def _media_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str) -> None:
     lang = await language_of(update, context)
     pack = services(context).assistant.kb.packs[lang]
-    markup = InlineKeyboardMarkup([
-        [InlineKeyboardButton(pack.text("button_coach"), callback_data=f"{Action.COACH}:")],
-        [InlineKeyboardButton(pack.text("button_menu"), callback_data=f"{Action.MENU}:")]])
-    await send_text(update, context, lang, key, markup)
+    await send_text(update, context, lang, key, keyboard((
+        (Button(pack.text("button_coach"), Action.COACH),),
+        (Button(pack.text("button_menu"), Action.MENU),))))
 
 
 async def invite_to_private_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -14,7 +14,6 @@ from urllib.parse import urlparse
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.replies import Action, Button, Reply
-from bot.core.safe_text import neutralise, user_text_html
 
 MAX_MESSAGE_CHARS = 4096
 CHUNK_CHARS = 3800
@@ -24,8 +23,6 @@ LANGUAGE_ACTION = "lang"
 """Callback action of the language picker; the channel's own, not a core Action."""
 CHANNEL_ACTIONS = frozenset({LANGUAGE_ACTION, "bk", "mb", "al", "fg", "ct"})
 """The channel's own callback prefixes: booking, my booking, alerts, forget, contact."""
-
-__all__ = ["neutralise", "user_text_html"]
 
 _LTR_ISOLATE, _POP_ISOLATE = "\u2066", "\u2069"
 _URL = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"').,;:!?\]]")
