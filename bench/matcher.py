@@ -1,14 +1,15 @@
-"""Benchmark the matcher against a naive baseline, in one run, on the same machine.
+"""Benchmark the understanding: lexical alone, semantic alone, both, and a naive baseline.
 
-    python bench/matcher.py [--dev ../shared/eval/dev.jsonl] [--scales 10,100] [--write]
+    python bench/matcher.py [--dev ../shared/eval/dev.jsonl]
+                            [--styled ../shared/eval/dev-styled.jsonl] [--scales 10,100] [--write]
 
-Measures, side by side:
-- accuracy on the dev set, and on a noisy copy of it (typos, no diacritics, keyword-only,
-  Finnish office words) made here deterministically;
-- per-query latency p50/p99 of the assistant and of the baseline
-  (rapidfuzz `process.extractOne` with `WRatio` over every question of every entry);
-- latency with a synthetic knowledge base 10x and 100x the size;
-- `ohjaamo ask` cold start (wall time of the whole process) and resident memory.
+Measures, side by side, in one run on the same machine:
+- accuracy on both dev sets (plain questions, and everyday styles), per language and style,
+  and on a noisy copy of the plain set (typos, no diacritics, keyword-only, office words);
+- per-message latency p50/p99 of each method (warm, one message at a time);
+- lexical latency with a synthetic knowledge base 10x and 100x the size;
+- `ohjaamo ask` cold start with the embedding cache present and with an empty one, and
+  resident memory.
 
 With --write the figures replace the matcher section of docs/benchmarks.md.
 """
@@ -17,12 +18,15 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import platform
 import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -33,11 +37,13 @@ sys.path.insert(0, str(REPO))
 from bench.report import write_section  # noqa: E402
 from bot import settings  # noqa: E402
 from bot.core.assistant import Assistant  # noqa: E402
-from bot.core.content import KnowledgeBase, LanguagePack  # noqa: E402
+from bot.core.content import KnowledgeBase  # noqa: E402
+from bot.core.encoding import EmbeddingCache, load_encoder  # noqa: E402
 from bot.core.evaluation import Case, Report, evaluate, read_cases  # noqa: E402
 from bot.core.loading import load_knowledge_base  # noqa: E402
 from bot.core.normalising import fold  # noqa: E402
 from bot.core.replies import Message, Reply, ReplyKind  # noqa: E402
+from bot.core.semantic import SemanticLayer  # noqa: E402
 
 MARK_START = "<!-- matcher-bench:start -->"
 MARK_END = "<!-- matcher-bench:end -->"
@@ -144,8 +150,7 @@ def scaled(kb: KnowledgeBase, factor: int, seed: int = 3) -> KnowledgeBase:
                 new_id = f"{entry.id}-x{copy}"
                 entries[new_id] = dataclasses.replace(entry, id=new_id, questions=questions,
                                                       related=())
-        packs[lang] = LanguagePack(lang, pack.language_name, entries, pack.category_names,
-                                   pack.strings, pack.intents)
+        packs[lang] = dataclasses.replace(pack, entries=entries)
     return KnowledgeBase(packs, kb.categories, kb.root, tuple(packs["fi"].entries))
 
 
@@ -158,47 +163,71 @@ def _new_words(question: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
-def cold_start(runs: int = 5) -> tuple[float, float]:
+def cold_start(runs: int = 5, cache: Path | None = None) -> tuple[float, float]:
     """Return (median seconds, max resident MB) of `ohjaamo ask` as a fresh process."""
     # The child reports its own peak (VmHWM of its address space): ru_maxrss would carry
     # over the parent's pages from the fork across exec.
     script = ("import re, sys; from bot.cli import main; code = main(['ask', '--lang', 'fi', "
               "'verokortti']); status = open('/proc/self/status').read(); print(re.search("
               "r'VmHWM:\\s+(\\d+)', status).group(1), file=sys.stderr); sys.exit(code)")
+    env = dict(os.environ)
+    if cache is not None:
+        env["OHJAAMO_CACHE"] = str(cache)
     times, memory = [], []
     for _ in range(runs):
         start = time.perf_counter()
         done = subprocess.run([sys.executable, "-c", script], cwd=REPO, check=True,
-                              capture_output=True, text=True)
+                              capture_output=True, text=True, env=env)
         times.append(time.perf_counter() - start)
         memory.append(int(done.stderr.strip().splitlines()[-1]) / 1024)
     return statistics.median(times), max(memory)
 
 
-def summary(report: Report) -> dict[str, float | None]:
-    overall = report.overall
-    return {"topic": overall.topic.rate, "out_of_scope": overall.out_of_scope.rate,
-            "crisis": overall.crisis.rate, "overall": overall.overall.rate}
+@dataclass
+class Row:
+    """One method's figures."""
+
+    name: str
+    plain: Report
+    styled: Report | None
+    noisy: Report
+    p50: float
+    p99: float
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dev", type=Path, default=REPO.parent / "shared/eval/dev.jsonl")
+    parser.add_argument("--styled", type=Path,
+                        default=REPO.parent / "shared/eval/dev-styled.jsonl")
     parser.add_argument("--scales", default="10,100")
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     args = parser.parse_args()
 
     kb = load_knowledge_base(settings.content_root())
-    assistant, baseline = Assistant(kb), NaiveBaseline(kb)
+    encoder = load_encoder()
+    if encoder is None:
+        raise SystemExit("the encoder cannot load here; nothing semantic to measure")
+    semantic = SemanticLayer.train(kb, encoder, EmbeddingCache(settings.cache_dir()))
+    combined = Assistant(kb, semantic)
+    methods = (
+        ("lexical matcher alone", Assistant(kb)),
+        ("semantic layer alone", Assistant(kb, semantic, dataclasses.replace(
+            combined.understanding.tuning, semantic_weight=1.0))),
+        ("lexical + semantic (ohjaamo)", combined),
+        ("naive WRatio baseline", NaiveBaseline(kb)),
+    )
     cases = list(read_cases(args.dev))
+    styled = list(read_cases(args.styled)) if args.styled.exists() else []
     noisy_cases = noisy(cases, kb)
     rows = []
-    for name, subject in (("ohjaamo matcher", assistant), ("naive WRatio baseline", baseline)):
-        clean, rough = evaluate(subject, cases), evaluate(subject, noisy_cases)
-        times = latencies(subject, cases, repeat=3)
-        per_lang = {lang: r.overall.rate for lang, r in sorted(clean.languages.items())}
-        rows.append((name, summary(clean), summary(rough), percentile(times, 0.5),
-                     percentile(times, 0.99), per_lang))
+    for name, subject in methods:
+        timed = (cases + styled)[::2] if "baseline" not in name else cases[::6]
+        times = latencies(subject, timed)
+        rows.append(Row(name, evaluate(subject, cases),
+                        evaluate(subject, styled) if styled else None,
+                        evaluate(subject, noisy_cases),
+                        percentile(times, 0.5), percentile(times, 0.99)))
 
     scale_rows = []
     sample = cases[::3]
@@ -207,48 +236,73 @@ def main() -> None:
         big = Assistant(scaled(kb, factor))
         built = time.perf_counter() - start
         times = latencies(big, sample)
-        base_times = latencies(NaiveBaseline(big.kb), sample[:40])
         scale_rows.append((factor, sum(len(p.entries) for p in big.kb.packs.values()), built,
-                           percentile(times, 0.5), percentile(times, 0.99),
-                           percentile(base_times, 0.5)))
+                           percentile(times, 0.5), percentile(times, 0.99)))
         del big
-    start_seconds, start_memory = cold_start()
-    text = render(rows, scale_rows, start_seconds, start_memory, len(cases))
+    warm = cold_start()
+    with tempfile.TemporaryDirectory() as empty:
+        first = cold_start(runs=1, cache=Path(empty))
+    text = render(rows, scale_rows, warm, first, len(cases), len(styled))
     print(text)
     if args.write:
         write_section(text, MARK_START, MARK_END, "Matcher")
 
 
-def render(rows: list[tuple], scale_rows: list[tuple], start_seconds: float,  # type: ignore[type-arg]
-           start_memory: float, count: int) -> str:
-    def pct(x: float | None) -> str:
-        return "-" if x is None else f"{x:.1%}"
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{x:.1%}"
 
+
+def render(rows: list[Row], scale_rows: list[tuple], warm: tuple[float, float],  # type: ignore[type-arg]
+           first: tuple[float, float], count: int, styled_count: int) -> str:
     lines = [MARK_START, "", "Command: `python bench/matcher.py --write` "
              f"(Python {platform.python_version()}, {platform.machine()}, "
              f"{time.strftime('%Y-%m-%d')}).", "",
-             f"Accuracy on `shared/eval/dev.jsonl` ({count} questions) and on a noisy copy "
-             "(typos, no diacritics, keyword-only, office words added), same run:", "",
-             "| matcher | topic | out-of-scope | crisis | overall | noisy topic | noisy overall "
-             "| p50 ms | p99 ms |", "|---|---|---|---|---|---|---|---|---|"]
-    for name, clean, rough, p50, p99, _ in rows:
-        lines.append(f"| {name} | {pct(clean['topic'])} | {pct(clean['out_of_scope'])} | "
-                     f"{pct(clean['crisis'])} | {pct(clean['overall'])} | {pct(rough['topic'])} "
-                     f"| {pct(rough['overall'])} | {p50:.2f} | {p99:.2f} |")
-    lines += ["", "Overall accuracy per language (dev set):", "",
-              "| matcher | " + " | ".join(rows[0][5]) + " |",
-              "|---|" + "---|" * len(rows[0][5])]
-    for name, *_, per_lang in rows:
-        lines.append(f"| {name} | " + " | ".join(pct(v) for v in per_lang.values()) + " |")
-    lines += ["", "Latency as the knowledge base grows (synthetic copies with new words):", "",
-              "| size | entries (all languages) | index build s | p50 ms | p99 ms "
-              "| baseline p50 ms |", "|---|---|---|---|---|---|",
-              ]
-    for factor, entries, built, p50, p99, base in scale_rows:
-        lines.append(f"| {factor}x | {entries} | {built:.1f} | {p50:.2f} | {p99:.2f} | "
-                     f"{base:.1f} |")
-    lines += ["", f"`ohjaamo ask` cold start (whole process, median of 5): {start_seconds:.2f} s; "
-              f"resident memory at most {start_memory:.0f} MB.", "", MARK_END]
+             f"Accuracy on `shared/eval/dev.jsonl` ({count} plain questions), on "
+             f"`shared/eval/dev-styled.jsonl` ({styled_count} messages in everyday styles) and "
+             "on a noisy copy of the plain set, same run. *overall* counts the right topic "
+             "answered or offered first, rejected out-of-scope, crisis and intents; *direct* "
+             "is a right topic answered without asking back:", "",
+             "| method | plain overall | plain direct | styled overall | styled direct "
+             "| styled out-of-scope | styled crisis | false crisis on topics | noisy overall "
+             "| p50 ms | p99 ms |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        s = row.styled.overall if row.styled else None
+        false = (f"{s.false_crisis_on_topics}/{s.topic.total}" if s else "-")
+        lines.append(
+            f"| {row.name} | {_pct(row.plain.overall.overall.rate)} "
+            f"| {_pct(row.plain.overall.direct.rate)} "
+            f"| {_pct(s.overall.rate) if s else '-'} | {_pct(s.direct.rate) if s else '-'} "
+            f"| {_pct(s.out_of_scope.rate) if s else '-'} | {_pct(s.crisis.rate) if s else '-'} "
+            f"| {false} | {_pct(row.noisy.overall.overall.rate)} "
+            f"| {row.p50:.1f} | {row.p99:.1f} |")
+    for title, pick in (("Direct right answers per language, plain set",
+                         lambda r: r.plain.languages),
+                        ("Direct right answers per language, styled set",
+                         lambda r: r.styled.languages if r.styled else {}),
+                        ("Overall per style, styled set",
+                         lambda r: r.styled.styles if r.styled else {})):
+        groups = sorted(pick(rows[0]))
+        if not groups:
+            continue
+        measure = "overall" if "style" in title else "direct"
+        lines += ["", title + ":", "", "| method | " + " | ".join(groups) + " |",
+                  "|---|" + "---|" * len(groups)]
+        for row in rows:
+            data = pick(row)
+            lines.append(f"| {row.name} | " + " | ".join(
+                _pct(getattr(data[g], measure).rate) if g in data else "-" for g in groups)
+                + " |")
+    lines += ["", "Lexical matching latency as the knowledge base grows (synthetic copies with "
+              "new words; the semantic layer's cost per message does not grow with it: one "
+              "encoding and one small matrix product):", "",
+              "| size | entries (all languages) | index build s | p50 ms | p99 ms |",
+              "|---|---|---|---|---|"]
+    for factor, entries, built, p50, p99 in scale_rows:
+        lines.append(f"| {factor}x | {entries} | {built:.1f} | {p50:.2f} | {p99:.2f} |")
+    lines += ["", f"`ohjaamo ask` cold start with the embedding cache present (whole process, "
+              f"median of 5): {warm[0]:.2f} s, resident memory at most {warm[1]:.0f} MB. "
+              f"First start with an empty cache (encodes and trains on every example): "
+              f"{first[0]:.1f} s, {first[1]:.0f} MB.", "", MARK_END]
     return "\n".join(lines)
 
 

@@ -29,6 +29,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"The content has errors; run 'ohjaamo content check' for the full list.\n{exc}",
               file=sys.stderr)
         return 1
+    except settings.SettingError as exc:
+        print(f"ohjaamo: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 
@@ -92,7 +95,9 @@ def _parser() -> argparse.ArgumentParser:
 def _assistant() -> Any:
     from bot.core.assistant import Assistant
 
-    return Assistant.from_content(settings.content_root(), settings.topics_spec())
+    return Assistant.from_content(settings.content_root(), settings.topics_spec(),
+                                  cache_dir=settings.cache_dir(),
+                                  encoder=settings.semantic_on())
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -159,9 +164,7 @@ def _eval(args: argparse.Namespace) -> int:
         print(f"ohjaamo eval: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        data = {"languages": {k: v.as_dict() for k, v in sorted(report.languages.items())},
-                "overall": report.overall.as_dict(), "misses": report.misses}
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
         print(format_report(report))
     if args.min_accuracy is not None:
@@ -201,6 +204,19 @@ def _coaches_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _semantic_note() -> str:
+    """Say whether the semantic layer can run here (the bot falls back to lexical matching)."""
+    from bot.core.encoding import load_encoder
+
+    if not settings.semantic_on():
+        return "Semantic layer: off (OHJAAMO_SEMANTIC=off); answering with the lexical matcher."
+    encoder = load_encoder()
+    if encoder is None:
+        return ("Semantic layer: OFF - the encoder cannot load on this machine (see the log "
+                "line above); the bot answers with the lexical matcher only.")
+    return f"Semantic layer: on ({encoder.name})."
+
+
 def _content_check(args: argparse.Namespace) -> int:
     from bot.core.loading import check_content
     from bot.core.problems import shown_path
@@ -218,6 +234,7 @@ def _content_check(args: argparse.Namespace) -> int:
             print(f"== {lang} ({len(by_lang[lang])})")
             print("\n".join(by_lang[lang]))
     spec_note = f"checked against {shown_path(spec)}" if spec else "no required-topics file"
+    print(_semantic_note())
     if errors:
         print(f"\n{len(errors)} error(s), {len(warnings)} warning(s) in {shown_path(root)} "
               f"({spec_note}).")

@@ -51,6 +51,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OHJAAMO_RETENTION_DAYS", "30",
             "Days after an appointment when notes and question histories are deleted."),
     Setting("OHJAAMO_LOG_LEVEL", "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
+    Setting("OHJAAMO_CACHE", "./data/cache",
+            "Folder for the content's sentence vectors and trained models, so a restart with "
+            "unchanged content starts fast (safe to delete)."),
+    Setting("OHJAAMO_SEMANTIC", "on",
+            "'on': understand meaning with the offline e5 encoder (falls back to 'off' by "
+            "itself if it cannot load); 'off': the lexical matcher only."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -72,6 +78,19 @@ def topics_spec(environ: dict[str, str] | None = None) -> Path | None:
     """Return the required-topics file, or None when it does not exist."""
     path = Path(get("OHJAAMO_TOPICS_SPEC", environ))
     return path if path.is_file() else None
+
+
+def cache_dir(environ: dict[str, str] | None = None) -> Path:
+    """Return the folder for the embedding cache."""
+    return Path(get("OHJAAMO_CACHE", environ))
+
+
+def semantic_on(environ: dict[str, str] | None = None) -> bool:
+    """Tell whether the semantic layer should be loaded."""
+    value = get("OHJAAMO_SEMANTIC", environ).lower()
+    if value not in ("on", "off"):
+        raise SettingError(f"OHJAAMO_SEMANTIC must be 'on' or 'off' (got {value!r})")
+    return value == "on"
 
 
 class SettingError(ValueError):

@@ -18,6 +18,10 @@ REPO = Path(__file__).resolve().parent.parent
 CONTENT = Path(os.environ.get("OHJAAMO_TEST_CONTENT", REPO / "content"))
 TOPICS_SPEC = REPO.parent / "shared" / "spec" / "topics.yaml"
 DEV_SET = REPO.parent / "shared" / "eval" / "dev.jsonl"
+STYLED_SET = REPO.parent / "shared" / "eval" / "dev-styled.jsonl"
+VECTOR_CACHE = Path(os.environ.setdefault("OHJAAMO_CACHE", str(REPO / ".cache" / "vectors")))
+"""The content's vectors are encoded once (about two minutes on a fresh clone) and then
+read back by every test and every `ohjaamo` process the tests start."""
 
 LANGUAGES = pytest.mark.parametrize("lang", SUPPORTED)
 """Parametrise a test over all six languages."""
@@ -25,8 +29,15 @@ LANGUAGES = pytest.mark.parametrize("lang", SUPPORTED)
 
 @pytest.fixture(scope="session")
 def assistant() -> Assistant:
-    """Return the assistant built from the real content (built once: it takes a second)."""
-    return Assistant.from_content(CONTENT, TOPICS_SPEC if TOPICS_SPEC.exists() else None)
+    """Return the assistant built from the real content and the real encoder (built once)."""
+    return Assistant.from_content(CONTENT, TOPICS_SPEC if TOPICS_SPEC.exists() else None,
+                                  cache_dir=VECTOR_CACHE)
+
+
+@pytest.fixture(scope="session")
+def lexical_assistant(assistant: Assistant) -> Assistant:
+    """Return the assistant as it answers when the encoder cannot load: lexical matching only."""
+    return Assistant(assistant.kb)
 
 
 @pytest.fixture

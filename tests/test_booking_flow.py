@@ -231,7 +231,7 @@ async def test_after_a_crisis_a_coach_contacts_the_person_only_with_consent(
         desk: Bot, clock: FakeClock, lang: str) -> None:
     clock.now = clock.now.replace(hour=9)  # 11:00 in Helsinki, coaches at work
     await desk.send(tap(309, f"lang:{lang}"))
-    crisis_text = desk.app.bot_data["services"].assistant.kb.packs[lang].intents["crisis"][0]
+    crisis_text = desk.app.bot_data["services"].assistant.kb.packs[lang].crisis.phrases[0]
     crisis = await desk.send(text_update(309, crisis_text, lang))
     assert "contact:" in data_of(desk, crisis[0])
     consent = await desk.send(tap(309, "contact:", lang))

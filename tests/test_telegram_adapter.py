@@ -130,7 +130,7 @@ async def test_the_menu_reaches_every_answer_by_taps_only(bot: Bot, lang: str) -
 @LANGUAGES
 async def test_a_crisis_message_gets_emergency_numbers(bot: Bot, lang: str) -> None:
     await bot.send(tap(18, f"lang:{lang}"))
-    crisis = bot.app.bot_data["services"].assistant.kb.packs[lang].intents["crisis"][0]
+    crisis = bot.app.bot_data["services"].assistant.kb.packs[lang].crisis.phrases[0]
 
     sent = await bot.send(text(18, crisis, lang))
 

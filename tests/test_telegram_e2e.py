@@ -105,7 +105,7 @@ async def test_a_crisis_message_and_a_voice_message(api: LoopbackBotApi, assista
     person = Person(api)
     await choose(person, lang)
 
-    crisis = await person.says(assistant.kb.packs[lang].intents["crisis"][1])
+    crisis = await person.says(assistant.kb.packs[lang].crisis.phrases[1])
     voice = await person.sends_voice()
 
     assert "112" in text_of(crisis[0])

@@ -7,23 +7,16 @@ from pathlib import Path
 
 from bot.core.content import KnowledgeBase
 from bot.core.detection import LanguageGuesser
+from bot.core.encoding import EmbeddingCache, Encoder, load_encoder
 from bot.core.languages import DEFAULT, SUPPORTED
 from bot.core.loading import load_knowledge_base
 from bot.core.matching import INTENT_PREFIX, Match, Matcher
 from bot.core.normalising import SCRIPT_LANGUAGES, fold, script_of
 from bot.core.replies import Action, Button, Message, Reply, ReplyKind
 from bot.core.safety import CrisisDetector
+from bot.core.semantic import SemanticLayer
+from bot.core.understanding import Decision, Tuning, Understanding, Verdict
 
-ANSWER_THRESHOLD = 0.40
-"""A topic scoring at least this, with no close rival, is answered directly."""
-CANDIDATE_THRESHOLD = 0.28
-"""Below this the assistant says honestly that it does not know."""
-CLOSE_MARGIN = 0.04
-"""Topics within this of the best one are offered as choices instead of guessing."""
-INTENT_THRESHOLD = 0.40
-CRISIS_MATCH_THRESHOLD = 0.55
-MAX_MATCHED_CHARS = 1000
-"""Only the start of a very long message is matched; it is where the question usually is."""
 SWITCH_CONFIDENCE = 0.9
 MIN_WORDS_TO_SWITCH = 3
 RELATED_BUTTONS = 3
@@ -32,16 +25,34 @@ RELATED_BUTTONS = 3
 class Assistant:
     """Answers messages from the knowledge base; knows nothing of any chat platform."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, semantic: SemanticLayer | None = None,
+                 tuning: Tuning | None = None) -> None:
         self.kb = kb
         self.matcher = Matcher(kb)
         self.guesser = LanguageGuesser()
         self.crisis = CrisisDetector(kb, self.matcher.document_share)
+        self.semantic = semantic
+        self.understanding = Understanding(self.matcher, self.crisis, semantic, tuning)
 
     @classmethod
-    def from_content(cls, root: Path, required_topics: Path | None = None) -> Assistant:
-        """Load and validate the content folder, then build the assistant."""
-        return cls(load_knowledge_base(root, required_topics))
+    def from_content(cls, root: Path, required_topics: Path | None = None, *,
+                     cache_dir: Path | None = None,
+                     encoder: Encoder | bool | None = True) -> Assistant:
+        """Load and validate the content folder, then build the assistant.
+
+        `encoder=True` loads the default encoder (e5); `None` or `False` answers with the
+        lexical matcher alone; `cache_dir` keeps the content's vectors between starts.
+        """
+        kb = load_knowledge_base(root, required_topics)
+        chosen = load_encoder() if encoder is True else encoder or None
+        semantic = (SemanticLayer.train(kb, chosen, EmbeddingCache(cache_dir))
+                    if chosen is not None else None)
+        return cls(kb, semantic)
+
+    @property
+    def understands_meaning(self) -> bool:
+        """Tell whether the semantic layer is on (False: lexical matching only)."""
+        return self.semantic is not None
 
     async def handle(self, message: Message) -> Reply:
         """Answer one message: crisis first, then intents, then the knowledge base."""
@@ -50,35 +61,27 @@ class Assistant:
     def reply_to(self, message: Message) -> Reply:
         """Answer one message synchronously (the console and batch tools use this)."""
         chosen = message.lang if message.lang in SUPPORTED else DEFAULT
-        text = _clean(message.text)[:MAX_MATCHED_CHARS]
+        text = _clean(message.text)
         if not fold(text):
             return self._fallback(chosen, "empty_message")
         guess = self.guesser.guess(text)
-        if self.crisis.is_crisis(text):
-            return self.crisis_reply(self._reply_language(text, chosen, guess, None))
         prefer = [chosen] + ([guess[0]] if guess else [])
-        ranked = self.matcher.rank(text, prefer=prefer)
-        if not ranked:
-            return self._fallback(chosen)
-        lang = self._reply_language(text, chosen, guess, ranked[0])
-        if ranked[0].topic == "@crisis" and ranked[0].score >= CRISIS_MATCH_THRESHOLD:
+        decision = self.understanding.understand(text, prefer)
+        lang = self._reply_language(text, chosen, guess, decision.lang)
+        return self._reply_for(decision, lang)
+
+    def _reply_for(self, decision: Decision, lang: str) -> Reply:
+        """Turn the understanding's decision into a reply in `lang`."""
+        if decision.verdict is Verdict.CRISIS:
             return self.crisis_reply(lang)
-        # A weak resemblance to a crisis phrase is no answer: look at what comes next.
-        ranked = [m for m in ranked if m.topic != "@crisis"]
-        if not ranked:
-            return self._fallback(lang)
-        top = ranked[0]
-        topics = [m for m in ranked if not m.is_intent]
-        if top.is_intent and top.score >= INTENT_THRESHOLD and (
-                not topics or topics[0].score < top.score):
-            return self._intent_reply(top, lang)
-        if not topics or topics[0].score < CANDIDATE_THRESHOLD:
-            return self._fallback(lang)
-        best = topics[0]
-        rivals = [m for m in topics[1:3] if best.score - m.score <= CLOSE_MARGIN]
-        if best.score >= ANSWER_THRESHOLD and not rivals:
-            return self.answer(best.topic, lang, best.score)
-        return self._candidates([best, *rivals], lang)
+        if decision.verdict is Verdict.INTENT:
+            match = Match(INTENT_PREFIX + decision.topics[0], decision.score, lang)
+            return self._intent_reply(match, lang)
+        if decision.verdict is Verdict.ANSWER:
+            return self.answer(decision.topics[0], lang, decision.score)
+        if decision.verdict is Verdict.CANDIDATES:
+            return self._candidates(list(decision.topics), lang, decision.score)
+        return self._fallback(lang)
 
     # --- Replies a channel can also ask for directly (buttons) -------------------------------
 
@@ -170,14 +173,14 @@ class Assistant:
         rows = (*self._category_rows(lang), (Button(pack.text("button_coach"), Action.COACH),))
         return Reply(ReplyKind.FALLBACK, lang, pack.text(key), buttons=rows)
 
-    def _candidates(self, matches: list[Match], lang: str) -> Reply:
+    def _candidates(self, topics: list[str], lang: str, score: float) -> Reply:
         pack = self.kb.packs[lang]
-        ids = tuple(m.topic for m in matches)
+        ids = tuple(topics)
         rows = [(Button(self.kb.entry(i, lang).title, Action.TOPIC, i),) for i in ids]
         rows.append((Button(pack.text("button_none_of_these"), Action.MENU),))
         rows.append((Button(pack.text("button_coach"), Action.COACH),))
         return Reply(ReplyKind.CANDIDATES, lang, pack.text("candidates"), topic=ids[0],
-                     score=matches[0].score, candidates=ids, buttons=tuple(rows))
+                     score=score, candidates=ids, buttons=tuple(rows))
 
     def _coach_and_menu(self, lang: str) -> tuple[Button, ...]:
         pack = self.kb.packs[lang]
@@ -191,7 +194,7 @@ class Assistant:
         return tuple(tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2))
 
     def _reply_language(self, text: str, chosen: str, guess: tuple[str, float] | None,
-                        top: Match | None) -> str:
+                        matched: str | None) -> str:
         """Answer in the chosen language unless the message is clearly in another of ours."""
         script = script_of(text)
         script_langs = SCRIPT_LANGUAGES.get(script, ())
@@ -202,13 +205,13 @@ class Assistant:
                 return script_langs[0]
             if guess and guess[0] in script_langs:
                 return guess[0]
-            return top.lang if top and top.lang in script_langs else script_langs[0]
+            return matched if matched in script_langs else script_langs[0]
         if guess is None or guess[0] == chosen or guess[1] < SWITCH_CONFIDENCE:
             return chosen
         if len(fold(text).split()) < MIN_WORDS_TO_SWITCH:
             return chosen
         # Same script, confident detector, and the best match agrees: clearly another language.
-        if top is not None and top.lang == guess[0]:
+        if matched == guess[0]:
             return guess[0]
         return chosen
 

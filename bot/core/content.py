@@ -10,8 +10,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bot.core.profile import ServiceProfile
 
-INTENT_NAMES = ("crisis", "handoff", "greeting", "thanks", "out_of_scope")
-"""Lists in every `intents.yaml`; `out_of_scope` is optional."""
+INTENT_NAMES = ("handoff", "greeting", "thanks", "out_of_scope")
+"""Lists in every `intents.yaml`."""
+CRISIS_KINDS = ("suicide-direct", "suicide-indirect", "self-harm", "violence-at-home",
+                "sexual-assault", "child-in-danger", "medical-emergency", "fire-smoke",
+                "weapon-threat", "trafficking", "accident")
+"""The kinds of danger `crisis.yaml` gives examples of."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,19 @@ class Category:
 
 
 @dataclass(frozen=True)
+class CrisisExamples:
+    """One language's `crisis.yaml`: phrase rules, whole example messages, and near misses."""
+
+    phrases: tuple[str, ...] = ()
+    examples: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    not_crisis: tuple[str, ...] = ()
+
+    def all_examples(self) -> tuple[str, ...]:
+        """Return every example message of every kind."""
+        return tuple(text for kind in self.examples.values() for text in kind)
+
+
+@dataclass(frozen=True)
 class LanguagePack:
     """Everything one language folder holds."""
 
@@ -50,6 +67,14 @@ class LanguagePack:
     category_names: dict[str, str]
     strings: dict[str, str]
     intents: dict[str, tuple[str, ...]]
+    phrasings: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """More ways people ask about each entry (`phrasings.yaml`), by entry id."""
+    crisis: CrisisExamples = field(default_factory=CrisisExamples)
+
+    def examples_of(self, entry_id: str) -> tuple[str, ...]:
+        """Return every example message of an entry: its questions and its phrasings."""
+        entry = self.entries[entry_id]
+        return entry.questions + self.phrasings.get(entry_id, ())
 
     def text(self, key: str, **values: str) -> str:
         """Return UI string `key`, filling its own placeholders such as `{category}`."""

@@ -1,13 +1,14 @@
 """Measure the assistant against questions with known outcomes (e.g. shared/eval/dev.jsonl).
 
 Each line is `{"text", "lang", "expect"}` where `expect` is a topic id, a list of
-acceptable ids, "crisis", "handoff", "greeting", or null (out of scope).
+acceptable ids, "crisis", "handoff", "greeting", or null (out of scope). A line may
+carry a `style` (story, colloquial, typo ...): the report then shows each style too.
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ class Case:
     lang: str
     expect: tuple[str, ...] | str | None
     line: int
+    style: str | None = None
 
 
 @dataclass
@@ -64,6 +66,7 @@ class LanguageReport:
     greeting: Tally = field(default_factory=Tally)
     overall: Tally = field(default_factory=Tally)
     false_crisis: int = 0
+    false_crisis_on_topics: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """Return the rates and counts as plain data."""
@@ -72,6 +75,7 @@ class LanguageReport:
             name: {"rate": getattr(self, name).rate, "right": getattr(self, name).right,
                    "total": getattr(self, name).total} for name in names}
         result["false_crisis"] = self.false_crisis
+        result["false_crisis_on_topics"] = self.false_crisis_on_topics
         return result
 
 
@@ -82,7 +86,18 @@ class Report:
     languages: dict[str, LanguageReport] = field(default_factory=lambda: defaultdict(
         LanguageReport))
     overall: LanguageReport = field(default_factory=LanguageReport)
+    styles: dict[str, LanguageReport] = field(default_factory=lambda: defaultdict(
+        LanguageReport))
+    kinds: Counter[str] = field(default_factory=Counter)
+    """How often each kind of reply was given (answer, candidates, fallback ...)."""
     misses: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the whole report as plain data."""
+        return {"languages": {k: v.as_dict() for k, v in sorted(self.languages.items())},
+                "styles": {k: v.as_dict() for k, v in sorted(self.styles.items())},
+                "overall": self.overall.as_dict(), "reply_kinds": dict(self.kinds),
+                "misses": self.misses}
 
     def below(self, floor: float) -> list[str]:
         """Return why the run fails `floor`: languages under it and any missed crisis."""
@@ -112,7 +127,9 @@ def read_cases(path: Path) -> Iterator[Case]:
             expect = data.get("expect")
             if isinstance(expect, list):
                 expect = tuple(str(x) for x in expect)
-            yield Case(str(text), str(lang), expect, number)
+            style = data.get("style")
+            yield Case(str(text), str(lang), expect, number,
+                       str(style) if style is not None else None)
 
 
 def evaluate(assistant: Assistant, cases: Iterable[Case]) -> Report:
@@ -120,9 +137,14 @@ def evaluate(assistant: Assistant, cases: Iterable[Case]) -> Report:
     report = Report()
     for case in cases:
         reply = assistant.reply_to(Message(case.text, case.lang))
-        ok = _score(case, reply, (report.languages[case.lang], report.overall))
+        groups = [report.languages[case.lang], report.overall]
+        if case.style:
+            groups.append(report.styles[case.style])
+        ok = _score(case, reply, tuple(groups))
+        report.kinds[str(reply.kind)] += 1
         if not ok:
-            report.misses.append({"line": case.line, "lang": case.lang, "text": case.text,
+            report.misses.append({"line": case.line, "lang": case.lang, "style": case.style,
+                                  "text": case.text,
                                   "expect": case.expect, "kind": str(reply.kind),
                                   "topic": reply.topic, "score": round(reply.score, 3)})
     return report
@@ -147,6 +169,7 @@ def _score(case: Case, reply: Reply, reports: tuple[LanguageReport, ...]) -> boo
         report.overall.add(ok)
         if reply.kind == ReplyKind.CRISIS and expect != "crisis":
             report.false_crisis += 1
+            report.false_crisis_on_topics += measure == "topic"
     return ok
 
 
@@ -160,9 +183,25 @@ def format_report(report: Report, show_misses: int = 50) -> str:
         rows.append(f"{lang:<8}{_pct(r.topic):>8}{_pct(r.direct):>8}{_pct(r.out_of_scope):>14}"
                     f"{_pct(r.crisis):>8}{_pct(r.handoff):>9}{_pct(r.greeting):>10}"
                     f"{_pct(r.overall):>9}{r.false_crisis:>14}")
+    if report.styles:
+        rows.append("")
+        rows.append(f"{'style':<14}{'overall':>9}{'direct':>9}{'cases':>7}")
+        for style, r in sorted(report.styles.items()):
+            rows.append(f"{style:<14}{_pct(r.overall):>9}{_pct(r.direct):>9}"
+                        f"{r.overall.total:>7}")
+    total = sum(report.kinds.values())
+    if total:
+        shares = ", ".join(f"{kind} {count / total:.1%}"
+                           for kind, count in report.kinds.most_common())
+        rows.append(f"\nReplies given: {shares}")
+        topical = report.overall.topic.total
+        false_on_topics = report.overall.false_crisis_on_topics
+        if topical:
+            rows.append(f"False crisis on topic questions: {false_on_topics}/{topical} "
+                        f"({false_on_topics / topical:.1%})")
     rows.append("")
     rows.append("topic = right topic first (answer or first choice); direct = answered without "
-                "asking back")
+                "asking back; overall = every measure together")
     if report.misses:
         rows.append(f"\nMisses ({len(report.misses)}):")
         for miss in report.misses[:show_misses]:

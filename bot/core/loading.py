@@ -14,10 +14,18 @@ from urllib.parse import urlparse
 from bot.core.content import (
     INTENT_NAMES,
     Category,
+    CrisisExamples,
     Entry,
     KeepUnknown,
     KnowledgeBase,
     LanguagePack,
+)
+from bot.core.example_files import (
+    CRISIS_FILE,
+    PHRASINGS_FILE,
+    check_phrasings,
+    read_crisis,
+    read_phrasings,
 )
 from bot.core.languages import SUPPORTED
 from bot.core.problems import ContentError, LineDict, LineList, Problem, read_yaml
@@ -30,7 +38,7 @@ MIN_QUESTIONS = 8
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ENTRY_FIELDS = ("id", "category", "title", "questions", "keywords", "answer", "sources",
                 "reviewed", "related")
-RESERVED_FILES = ("ui.yaml", "intents.yaml")
+RESERVED_FILES = ("ui.yaml", "intents.yaml", CRISIS_FILE)
 
 UI_KEYS: dict[str, tuple[str, ...]] = {
     # key: the placeholders of its own (besides the service profile's)
@@ -255,6 +263,8 @@ class _RawPack:
         self.category_names: dict[str, str] = {}
         self.strings: dict[str, str] = {}
         self.intents: dict[str, tuple[str, ...]] = {}
+        self.phrasings: dict[str, tuple[str, ...]] = {}
+        self.crisis = CrisisExamples()
 
     def build(self, profile: ServiceProfile) -> LanguagePack:
         """Fill in the profile's placeholders for this language."""
@@ -272,7 +282,7 @@ class _RawPack:
         strings = {key: fill(text).strip() for key, text in self.strings.items()}
         intents = {name: tuple(fill(x) for x in items) for name, items in self.intents.items()}
         return LanguagePack(self.lang, self.language_name, entries, self.category_names,
-                            strings, intents)
+                            strings, intents, self.phrasings, self.crisis)
 
 
 def _filler(values: dict[str, str]) -> Any:
@@ -314,8 +324,14 @@ def _load_language(folder: Path, lang: str, category_ids: set[str],
             _read_ui(path, data, raw, category_ids, problems)
         elif path.name == "intents.yaml":
             _read_intents(path, data, raw, problems)
+        elif path.name == PHRASINGS_FILE:
+            raw.phrasings = read_phrasings(path, data, lang, problems)
+        elif path.name == CRISIS_FILE:
+            raw.crisis = read_crisis(path, data, lang, problems)
         else:
             _read_entries(path, data, raw, category_ids, problems)
+    check_phrasings(folder / PHRASINGS_FILE, raw.phrasings,
+                    {i: len(e["questions"]) for i, e in raw.entries.items()}, lang, problems)
     for name in RESERVED_FILES:
         if not (folder / name).exists():
             problems.append(Problem(folder / name, 1, "the file is missing",

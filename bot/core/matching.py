@@ -89,6 +89,9 @@ class Matcher:
             for name, examples in pack.intents.items():
                 self.documents.append(Document(INTENT_PREFIX + name, lang))
                 texts.append(list(examples))
+            if pack.crisis.phrases:
+                self.documents.append(Document(INTENT_PREFIX + "crisis", lang))
+                texts.append(list(pack.crisis.phrases))
         # One index per language: how common a word or n-gram is depends on the language,
         # and a phrase every Arabic question shares must not look rare next to Finnish ones.
         self.languages = list(kb.packs)

@@ -1,6 +1,6 @@
 """Recognise a message about danger right now, in any of our languages, before anything else.
 
-Editors list short crisis phrases per language in `intents.yaml`. A message is a
+Editors list short crisis phrases per language in `crisis.yaml`. A message is a
 crisis when the words of any phrase of any language appear in it in the same order
 and close together, allowing other word forms and (in longer words) typos. Only very
 common words ("I", "to", "my") may be missing. Missing a crisis is far worse than
@@ -54,7 +54,7 @@ class CrisisDetector:
             share = document_share(lang)
             negations = {s for word in NEGATIONS.get(lang, ()) for s in stems(word, lang)}
             phrases = []
-            for phrase in pack.intents.get("crisis", ()):
+            for phrase in pack.crisis.phrases:
                 words = [w for w in stems(phrase, lang) if w]
                 informative = [w for w in words
                                if w in negations or share.get(w, 0.0) <= COMMON_SHARE]

@@ -1,0 +1,321 @@
+"""Cross-validation on the content itself: how well the assistant generalises to new phrasings.
+
+    python bench/crossval.py [--folds 5] [--sweep] [--write]
+
+Every example message of the content (each entry's questions and phrasings, the intents,
+the out-of-scope examples, the crisis examples and near misses, in every language) is put
+in one of K folds. For each fold, the lexical matcher, the crisis phrases and both semantic
+models are rebuilt WITHOUT that fold, and the fold's messages are answered as new ones.
+This is how `Tuning` (bot/core/understanding.py) was chosen: `--sweep` tries a grid of
+weights and thresholds and prints the best; no evaluation file is read.
+
+With --write the figures replace the cross-validation section of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import itertools
+import platform
+import random
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench.report import write_section  # noqa: E402
+from bot import settings  # noqa: E402
+from bot.core.content import CrisisExamples, KnowledgeBase  # noqa: E402
+from bot.core.encoding import E5Encoder, EmbeddingCache  # noqa: E402
+from bot.core.loading import load_knowledge_base  # noqa: E402
+from bot.core.matching import Match, Matcher  # noqa: E402
+from bot.core.safety import CrisisDetector  # noqa: E402
+from bot.core.semantic import INTENT_LABELS, SemanticLayer, TrainingSet, sentences  # noqa: E402
+from bot.core.understanding import Decision, Tuning, Verdict, decide  # noqa: E402
+
+MARK_START = "<!-- crossval-bench:start -->"
+MARK_END = "<!-- crossval-bench:end -->"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One example message: its language, what it should get, and where it lives."""
+
+    text: str
+    lang: str
+    expect: str  # an entry id, '@greeting' ..., '@out_of_scope', '@crisis' or '@not_crisis'
+    fold: int
+
+
+@dataclass
+class Observation:
+    """What the rebuilt matcher and models said about one held-out item."""
+
+    item: Item
+    ranked: list[Match]
+    segments: NDArray[np.float32]
+    phrase_crisis: bool
+
+
+def items_of(kb: KnowledgeBase, folds: int, seed: int = 7) -> list[Item]:
+    """Every example message of the content, each assigned to a fold (stratified by label)."""
+    rng = random.Random(seed)
+    items: list[Item] = []
+
+    def add(texts: tuple[str, ...], lang: str, expect: str) -> None:
+        order = list(texts)
+        rng.shuffle(order)
+        offset = rng.randrange(folds)
+        items.extend(Item(t, lang, expect, (i + offset) % folds) for i, t in enumerate(order))
+
+    for lang, pack in kb.packs.items():
+        for entry_id in pack.entries:
+            add(pack.examples_of(entry_id), lang, entry_id)
+        for name in INTENT_LABELS:
+            add(pack.intents.get(name, ()), lang, "@" + name)
+        add(pack.crisis.all_examples(), lang, "@crisis")
+        add(pack.crisis.not_crisis, lang, "@not_crisis")
+    return items
+
+
+def without_fold(kb: KnowledgeBase, held: set[tuple[str, str]]) -> KnowledgeBase:
+    """Return the knowledge base with the held-out (lang, text) examples removed."""
+    packs = {}
+    for lang, pack in kb.packs.items():
+        def keep(texts: tuple[str, ...], lang: str = lang) -> tuple[str, ...]:
+            kept = tuple(t for t in texts if (lang, t) not in held)
+            return kept or texts[:1]  # a document needs at least one text
+        entries = {i: dataclasses.replace(e, questions=keep(e.questions))
+                   for i, e in pack.entries.items()}
+        phrasings = {i: tuple(t for t in v if (lang, t) not in held)
+                     for i, v in pack.phrasings.items()}
+        intents = {k: keep(v) for k, v in pack.intents.items()}
+        crisis = CrisisExamples(
+            pack.crisis.phrases,
+            {k: tuple(t for t in v if (lang, t) not in held)
+             for k, v in pack.crisis.examples.items()},
+            tuple(t for t in pack.crisis.not_crisis if (lang, t) not in held))
+        packs[lang] = dataclasses.replace(pack, entries=entries, phrasings=phrasings,
+                                          intents=intents, crisis=crisis)
+    return dataclasses.replace(kb, packs=packs)
+
+
+def observe(kb: KnowledgeBase, items: list[Item], folds: int,
+            cache: EmbeddingCache) -> tuple[list[Observation], list[SemanticLayer]]:
+    """Answer every item with models rebuilt without its fold."""
+    encoder = E5Encoder()
+    data = TrainingSet.from_content(kb)
+    all_texts = data.all_texts()
+    vectors = cache.vectors(encoder, all_texts)
+    position = {t: i for i, t in enumerate(all_texts)}
+    pieces = sorted({s for it in items for s in sentences(it.text)
+                     if len(sentences(it.text)) > 1})
+    piece_vectors = cache.vectors(encoder, pieces)
+    piece_at = {t: i for i, t in enumerate(pieces)}
+    observations: list[Observation] = []
+    layers = []
+    for fold in range(folds):
+        started = time.perf_counter()
+        held_items = [it for it in items if it.fold == fold]
+        held = {(it.lang, it.text) for it in held_items}
+        reduced = without_fold(kb, held)
+        layer = SemanticLayer.fit(encoder, TrainingSet.from_content(reduced), np.stack(
+            [vectors[position[t]] for t in TrainingSet.from_content(reduced).all_texts()]))
+        layers.append(layer)
+        matcher = Matcher(reduced)
+        crisis = CrisisDetector(reduced, matcher.document_share)
+        for it in held_items:
+            parts = sentences(it.text)
+            rows = [vectors[position[it.text]]]
+            if len(parts) > 1:
+                rows += [piece_vectors[piece_at[p]] for p in parts]
+            observations.append(Observation(it, matcher.rank(it.text[:1000], prefer=[it.lang]),
+                                            np.stack(rows), crisis.is_crisis(it.text)))
+        print(f"fold {fold + 1}/{folds}: {len(held_items)} held out, "
+              f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return observations, layers
+
+
+@dataclass
+class Scores:
+    """Counts for one group of items."""
+
+    topic: int = 0
+    direct: int = 0
+    wrong_direct: int = 0
+    offered: int = 0
+    oos: int = 0
+    oos_rejected: int = 0
+    intent: int = 0
+    intent_right: int = 0
+    crisis: int = 0
+    crisis_caught: int = 0
+    ordinary: int = 0
+    false_crisis: int = 0
+    near: int = 0
+    near_false: int = 0
+
+    def add(self, expect: str, decision: Decision) -> None:
+        """Count one decision."""
+        crisis = decision.verdict is Verdict.CRISIS
+        if expect == "@crisis":
+            self.crisis += 1
+            self.crisis_caught += crisis
+            return
+        if expect == "@not_crisis":
+            self.near += 1
+            self.near_false += crisis
+            return
+        self.ordinary += 1
+        self.false_crisis += crisis
+        if expect == "@out_of_scope":
+            self.oos += 1
+            self.oos_rejected += decision.verdict is Verdict.FALLBACK
+        elif expect.startswith("@"):
+            self.intent += 1
+            self.intent_right += (decision.verdict is Verdict.INTENT
+                                  and "@" + decision.topics[0] == expect)
+        else:
+            self.topic += 1
+            direct = decision.verdict is Verdict.ANSWER
+            self.direct += direct and decision.topics[0] == expect
+            self.wrong_direct += direct and decision.topics[0] != expect
+            self.offered += (decision.verdict is Verdict.CANDIDATES
+                             and expect in decision.topics)
+
+    def rate(self, part: int, whole: int) -> float:
+        """Return part/whole, or 1.0 when there is nothing to count."""
+        return part / whole if whole else 1.0
+
+    def objective(self) -> float:
+        """One number to maximise: right answers, rejections, minus confident mistakes."""
+        return (self.rate(self.direct, self.topic) + 0.25 * self.rate(self.offered, self.topic)
+                + self.rate(self.oos_rejected, self.oos)
+                + 0.5 * self.rate(self.intent_right, self.intent)
+                - 1.5 * self.rate(self.wrong_direct, self.topic))
+
+
+def score(observations: list[Observation], layers_by_fold: list[SemanticLayer] | None,
+          tuning: Tuning, readings: dict[int, object] | None = None) -> dict[str, Scores]:
+    """Decide every observation with `tuning`; return Scores per language and 'all'."""
+    result: dict[str, Scores] = defaultdict(Scores)
+    for index, obs in enumerate(observations):
+        if obs.phrase_crisis:
+            decision = Decision(Verdict.CRISIS)
+        else:
+            reading = readings[index] if readings is not None else None
+            decision = decide(obs.ranked, reading, tuning)  # type: ignore[arg-type]
+        for key in (obs.item.lang, "all"):
+            result[key].add(obs.item.expect, decision)
+    return result
+
+
+def read_all(observations: list[Observation],
+             layers: list[SemanticLayer]) -> dict[int, object]:
+    """Run each held-out item's segments through its fold's models once."""
+    return {i: layers[obs.item.fold].read_vectors(obs.segments)
+            for i, obs in enumerate(observations)}
+
+
+def grid(crisis: float) -> Iterator[Tuning]:
+    """The tunings `--sweep` tries (the crisis threshold is chosen first, on its own)."""
+    for weight, answer, candidate, margin in itertools.product(
+            (0.4, 0.55, 0.7, 0.85), (0.35, 0.45, 0.55, 0.65), (0.15, 0.25, 0.35),
+            (0.0, 0.05, 0.1)):
+        yield Tuning(semantic_weight=weight, answer=answer, candidate=candidate, margin=margin,
+                     crisis=crisis)
+
+
+def crisis_threshold(observations: list[Observation], readings: dict[int, object],
+                     max_false: float) -> float:
+    """Return the lowest crisis threshold (the most recall) whose false alarms on held-out
+    questions and intents (not the near misses) stay under the share `max_false`."""
+    ordinary = sorted((readings[i].crisis for i, o in enumerate(observations)  # type: ignore[attr-defined]
+                       if o.item.expect not in ("@crisis", "@not_crisis")
+                       and not o.phrase_crisis), reverse=True)
+    allowed = int(max_false * len(ordinary))
+    return float(ordinary[allowed]) + 1e-6 if ordinary else 0.5
+
+
+def table(rows: dict[str, dict[str, Scores]]) -> str:
+    """Render a Markdown table: one row per method, per-language direct accuracy."""
+    langs = ["fi", "en", "ar", "so", "fa", "ru"]
+    lines = ["| method | " + " | ".join(langs) + " | all: direct | offered | wrong direct "
+             "| out-of-scope rejected | intents | crisis recall | false crisis "
+             "| near misses flagged |",
+             "|---|" + "---|" * (len(langs) + 8)]
+    for name, by_lang in rows.items():
+        cells = [f"{100 * s.rate(s.direct, s.topic):.1f}%" for s in
+                 (by_lang[lang] for lang in langs)]
+        a = by_lang["all"]
+        lines.append(
+            f"| {name} | " + " | ".join(cells)
+            + f" | {100 * a.rate(a.direct, a.topic):.1f}% | {100 * a.rate(a.offered, a.topic):.1f}%"
+            f" | {100 * a.rate(a.wrong_direct, a.topic):.1f}%"
+            f" | {100 * a.rate(a.oos_rejected, a.oos):.1f}%"
+            f" | {100 * a.rate(a.intent_right, a.intent):.1f}%"
+            f" | {100 * a.rate(a.crisis_caught, a.crisis):.1f}%"
+            f" | {100 * a.rate(a.false_crisis, a.ordinary):.2f}%"
+            f" | {100 * a.rate(a.near_false, a.near):.1f}% |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    """Run the cross-validation and print (or write) the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--sweep", action="store_true", help="search the tuning grid")
+    parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    parser.add_argument("--max-false-crisis", type=float, default=0.01,
+                        help="share of held-out ordinary messages the semantic crisis "
+                        "detector may flag (chooses its threshold)")
+    args = parser.parse_args()
+    kb = load_knowledge_base(settings.content_root(), settings.topics_spec())
+    items = items_of(kb, args.folds)
+    cache = EmbeddingCache(settings.cache_dir())
+    observations, layers = observe(kb, items, args.folds, cache)
+    readings = read_all(observations, layers)
+    tuning = Tuning()
+    if args.sweep:
+        crisis = crisis_threshold(observations, readings, args.max_false_crisis)
+        print(f"crisis threshold for at most {args.max_false_crisis:.1%} false alarms on "
+              f"held-out ordinary messages: {crisis:.3f}", file=sys.stderr)
+        best = max(grid(crisis), key=lambda t: score(observations, layers, t, readings)["all"]
+                   .objective())
+        print(f"best tuning: {best}")
+        tuning = best
+    rows = {
+        "lexical matcher alone": score(observations, None, tuning, None),
+        "lexical + semantic (the assistant)": score(observations, layers, tuning, readings),
+        "semantic alone": score(observations, layers,
+                                dataclasses.replace(tuning, semantic_weight=1.0), readings),
+    }
+    counts = defaultdict(int)
+    for it in items:
+        counts["topic" if not it.expect.startswith("@") else it.expect] += 1
+    text = (f"Command: `python bench/crossval.py{' --sweep' if args.sweep else ''} --write` "
+            f"(Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}); "
+            f"{args.folds}-fold, every model rebuilt without the held-out fold; "
+            f"{len(items)} example messages of the content "
+            f"({', '.join(f'{k}: {v}' for k, v in sorted(counts.items()))}).\n\n"
+            "Direct right answers on held-out phrasings of entries, per language, and the "
+            "other measures over all languages:\n\n" + table(rows) + "\n\n"
+            f"Tuning used: `{tuning}`.\n")
+    print(text)
+    if args.write:
+        write_section(text, MARK_START, MARK_END,
+                      "Cross-validation on the content (leave phrasings out)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

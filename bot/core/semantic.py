@@ -1,0 +1,155 @@
+"""The semantic layer: what a message means, from sentence vectors, learned from the content.
+
+One classifier is trained on the content's own example messages, in every language at
+once (the encoder is multilingual, so a Somali phrasing also teaches the Arabic reading).
+Its classes are every entry id, the intents `@greeting`, `@thanks`, `@handoff` and
+`@out_of_scope` (so "I don't know that" is a learned answer), `@crisis` (the examples of
+`crisis.yaml`) and `@near_miss` (its `not_crisis` lines). Learning danger against every
+topic at once recognised more held-out crisis examples at the same false-alarm rate than a
+separate crisis-or-not model did (`bench/crossval.py`). The crisis probability is read
+apart; the topic probabilities are the rest, renormalised.
+
+A message is read whole and sentence by sentence: the question is often the last
+sentence of a story, a greeting may stand before it, and one crisis sentence inside
+a long message is enough.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from bot.core.classifier import SoftmaxClassifier
+from bot.core.content import KnowledgeBase
+from bot.core.encoding import EmbeddingCache, Encoder
+
+INTENT_LABELS = ("greeting", "thanks", "handoff", "out_of_scope")
+"""Intents the topic classifier learns beside the entries (as '@greeting' etc.)."""
+CRISIS, NEAR_MISS = "@crisis", "@near_miss"
+MAX_SENTENCES = 4
+"""The last sentences of a long message that are also read one by one."""
+MIN_SENTENCE_WORDS = 2
+_SENTENCE_END = re.compile(r"(?<=[.!?؟。…])\s+|\n+|(?<=[.!?؟])(?=[^\s\d.!?؟])")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the semantic layer makes of one message."""
+
+    labels: tuple[str, ...]
+    whole: NDArray[np.float32]
+    """Topic probabilities of the whole message, in the order of `labels`."""
+    sentences: NDArray[np.float32]
+    """Topic probabilities of each sentence read alone, shape (sentences, labels)."""
+    crisis: float
+    """The highest crisis probability of the whole message or any sentence."""
+
+    def ranked(self, probabilities: NDArray[np.float32] | None = None,
+               limit: int = 5) -> list[tuple[str, float]]:
+        """Return the best labels with their probabilities, best first."""
+        p = self.whole if probabilities is None else probabilities
+        order = np.argsort(-p)[:limit]
+        return [(self.labels[i], float(p[i])) for i in order]
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """Example messages with their labels, and the crisis detector's examples."""
+
+    texts: tuple[str, ...]
+    labels: tuple[str, ...]
+    crisis_texts: tuple[str, ...]
+    near_misses: tuple[str, ...]
+
+    @classmethod
+    def from_content(cls, kb: KnowledgeBase) -> TrainingSet:
+        """Collect every example message of every language."""
+        texts: list[str] = []
+        labels: list[str] = []
+        crisis: list[str] = []
+        near: list[str] = []
+        for pack in kb.packs.values():
+            for entry_id in pack.entries:
+                for text in pack.examples_of(entry_id):
+                    texts.append(text)
+                    labels.append(entry_id)
+            for name in INTENT_LABELS:
+                for text in pack.intents.get(name, ()):
+                    texts.append(text)
+                    labels.append("@" + name)
+            crisis.extend(pack.crisis.all_examples())
+            near.extend(pack.crisis.not_crisis)
+        return cls(tuple(texts), tuple(labels), tuple(crisis), tuple(near))
+
+    def model_key(self) -> tuple[str, ...]:
+        """Return everything the models learn from, as the key of their cache file."""
+        return (*self.all_texts(), *self.labels, f"examples={len(self.texts)}",
+                f"crisis={len(self.crisis_texts)}", "model=one-softmax-v1")
+
+    def all_texts(self) -> tuple[str, ...]:
+        """Return every text to encode, in one fixed order (the cache's key)."""
+        return self.texts + self.crisis_texts + self.near_misses
+
+
+class SemanticLayer:
+    """Reads messages with an encoder and a classifier trained on the content."""
+
+    def __init__(self, encoder: Encoder, model: SoftmaxClassifier) -> None:
+        self.encoder = encoder
+        self.model = model
+        self._crisis = model.labels.index(CRISIS) if CRISIS in model.labels else None
+        hidden = {CRISIS, NEAR_MISS}
+        self._topic_columns = [i for i, label in enumerate(model.labels) if label not in hidden]
+        self.labels = tuple(model.labels[i] for i in self._topic_columns)
+
+    @classmethod
+    def train(cls, kb: KnowledgeBase, encoder: Encoder,
+              cache: EmbeddingCache | None = None) -> SemanticLayer:
+        """Encode the content's examples (from the cache when unchanged) and fit both models."""
+        data = TrainingSet.from_content(kb)
+        cache = cache or EmbeddingCache(None)
+        texts = data.all_texts()
+        # The trained models are cached too, keyed by every text and label they learnt from.
+        model_key = data.model_key()
+        stored = cache.arrays(encoder, "models", model_key)
+        if stored is not None:
+            try:
+                return cls(encoder, SoftmaxClassifier.from_arrays(stored, "model."))
+            except (KeyError, ValueError):
+                pass  # an older cache format: train again
+        layer = cls.fit(encoder, data, cache.vectors(encoder, texts))
+        cache.store_arrays(encoder, "models", model_key, layer.model.to_arrays("model."))
+        return layer
+
+    @classmethod
+    def fit(cls, encoder: Encoder, data: TrainingSet,
+            vectors: NDArray[np.float32]) -> SemanticLayer:
+        """Fit the classifier on already encoded examples (cross-validation uses this)."""
+        labels = [*data.labels, *[CRISIS] * len(data.crisis_texts),
+                  *[NEAR_MISS] * len(data.near_misses)]
+        return cls(encoder, SoftmaxClassifier.fit(vectors, labels))
+
+    def read(self, text: str) -> Reading:
+        """Read `text` whole and, when it has several sentences, each of its last ones."""
+        parts = sentences(text)
+        segments = [text, *parts] if len(parts) > 1 else [text]
+        vectors = self.encoder.encode(segments)
+        return self.read_vectors(vectors)
+
+    def read_vectors(self, vectors: NDArray[np.float32]) -> Reading:
+        """Read already encoded segments: the whole message first, then its sentences."""
+        p = self.model.probabilities(vectors)
+        crisis = float(p[:, self._crisis].max()) if self._crisis is not None else 0.0
+        topics = p[:, self._topic_columns]
+        topics = topics / np.maximum(topics.sum(axis=1, keepdims=True), 1e-9)
+        return Reading(self.labels, topics[0], topics[1:], crisis)
+
+
+def sentences(text: str) -> list[str]:
+    """Split a message into its last few sentences of at least two words."""
+    parts = [p.strip() for p in _SENTENCE_END.split(text) if p and p.strip()]
+    parts = [p for p in parts if len(p.split()) >= MIN_SENTENCE_WORDS]
+    return parts[-MAX_SENTENCES:]

@@ -1,0 +1,184 @@
+"""From a message to a decision: the stages a message goes through, in order.
+
+    crisis net       phrase rules, the semantic crisis detector, the lexical crisis
+                     intent: any one of them is enough, and it is checked first
+    lexical ranking  `Matcher`: keywords, typos, office words, Latin-letter ar/fa/ru
+    semantic ranking `SemanticLayer`: stories, slang, learner grammar, out of scope
+    decision         the two rankings fused into one: answer, offer choices, an
+                     intent (greeting, thanks, handoff), or "I don't know"
+
+Every number in `Tuning` was chosen by cross-validation on the content's own example
+messages (`python bench/crossval.py`), never on an evaluation file.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bot.core.matching import INTENT_PREFIX, Match, Matcher
+from bot.core.safety import CrisisDetector
+from bot.core.semantic import Reading, SemanticLayer
+
+MAX_MATCHED_CHARS = 1000
+"""The lexical matcher reads the start of a very long message; crisis and meaning read it all."""
+OUT_OF_SCOPE = INTENT_PREFIX + "out_of_scope"
+CRISIS_LABEL = INTENT_PREFIX + "crisis"
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """The decision's thresholds and weights (see `bench/crossval.py` for how they were chosen)."""
+
+    semantic_weight: float = 0.6
+    """Share of the semantic probability in a fused score; the rest is the lexical score."""
+    answer: float = 0.45
+    """A fused score at least this, with no close rival, is answered directly."""
+    candidate: float = 0.25
+    """Below this the assistant says honestly that it does not know."""
+    margin: float = 0.08
+    """A rival within this of the best is offered beside it instead of guessing."""
+    intent: float = 0.40
+    crisis: float = 0.5
+    """Crisis probability from which the semantic detector fires."""
+    lexical_crisis: float = 0.55
+    """Lexical similarity to a crisis phrase from which it counts as a crisis."""
+    lexical_only_answer: float = 0.40
+    lexical_only_candidate: float = 0.28
+    lexical_only_margin: float = 0.04
+
+
+class Verdict(enum.Enum):
+    """What the assistant will do with a message."""
+
+    CRISIS = "crisis"
+    INTENT = "intent"
+    ANSWER = "answer"
+    CANDIDATES = "candidates"
+    FALLBACK = "fallback"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The verdict, the topics (or intent name) it concerns, and the best score."""
+
+    verdict: Verdict
+    topics: tuple[str, ...] = ()
+    score: float = 0.0
+    lang: str | None = None
+    """The language of the best lexical match, when there was one."""
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+class Understanding:
+    """Runs a message through the crisis net, both rankings and the decision."""
+
+    def __init__(self, matcher: Matcher, crisis: CrisisDetector,
+                 semantic: SemanticLayer | None, tuning: Tuning | None = None) -> None:
+        self.matcher = matcher
+        self.crisis = crisis
+        self.semantic = semantic
+        self.tuning = tuning or Tuning()
+
+    def understand(self, text: str, prefer: Sequence[str]) -> Decision:
+        """Decide what `text` is about; crisis first."""
+        if self.crisis.is_crisis(text):
+            return Decision(Verdict.CRISIS)
+        reading = self.semantic.read(text) if self.semantic is not None else None
+        ranked = self.matcher.rank(text[:MAX_MATCHED_CHARS], prefer=prefer)
+        return decide(ranked, reading, self.tuning)
+
+
+def decide(ranked: list[Match], reading: Reading | None, tuning: Tuning) -> Decision:
+    """Fuse the lexical ranking and the semantic reading into one decision."""
+    lang = next((m.lang for m in ranked if not m.is_intent), ranked[0].lang if ranked else None)
+    lexical_crisis = next((m.score for m in ranked if m.topic == CRISIS_LABEL), 0.0)
+    if lexical_crisis >= tuning.lexical_crisis or (
+            reading is not None and reading.crisis >= tuning.crisis):
+        return Decision(Verdict.CRISIS, lang=lang)
+    ranked = [m for m in ranked if m.topic != CRISIS_LABEL]
+    if reading is None:
+        return _decide_lexical(ranked, tuning, lang)
+    scores = fused_scores(ranked, reading, tuning.semantic_weight)
+    order = sorted(scores, key=lambda label: -scores[label])
+    best = order[0]
+    top = scores[best]
+    if best.startswith(INTENT_PREFIX):
+        topic = _topic_in_a_sentence(reading, tuning)
+        if best in (INTENT_PREFIX + "greeting", INTENT_PREFIX + "thanks") and topic:
+            # "Hi! How do I register at Kela?" is about Kela, not a greeting.
+            return Decision(Verdict.ANSWER, (topic,), top, lang, scores)
+        if best == OUT_OF_SCOPE or top < tuning.intent:
+            return Decision(Verdict.FALLBACK, score=top, lang=lang, scores=scores)
+        return Decision(Verdict.INTENT, (best.removeprefix(INTENT_PREFIX),), top, lang, scores)
+    topics = [label for label in order if not label.startswith(INTENT_PREFIX)]
+    if top < tuning.candidate:
+        return Decision(Verdict.FALLBACK, score=top, lang=lang, scores=scores)
+    rivals = [t for t in topics[1:3] if top - scores[t] <= tuning.margin]
+    second = _second_topic(reading, best, tuning)
+    if second and second not in rivals:
+        rivals = [second, *rivals][:2]  # a message about two things offers both
+    if top >= tuning.answer and not rivals:
+        return Decision(Verdict.ANSWER, (best,), top, lang, scores)
+    return Decision(Verdict.CANDIDATES, (best, *rivals), top, lang, scores)
+
+
+def fused_scores(ranked: list[Match], reading: Reading, weight: float) -> dict[str, float]:
+    """Return a score per label: weight x semantic probability + (1 - weight) x lexical score."""
+    lexical = {m.topic: m.score for m in ranked}
+    result = {label: weight * float(p) for label, p in zip(reading.labels, reading.whole,
+                                                           strict=True)}
+    for label, score in lexical.items():
+        if label in result:
+            result[label] += (1 - weight) * score
+    return result
+
+
+def _topic_in_a_sentence(reading: Reading, tuning: Tuning) -> str | None:
+    """Return a topic one sentence of the message is clearly about, if any."""
+    if not len(reading.sentences):
+        labels, p = reading.labels, reading.whole
+        best = int(np.argmax([0.0 if x.startswith(INTENT_PREFIX) else float(v)
+                              for x, v in zip(labels, p, strict=True)]))
+        return labels[best] if p[best] >= tuning.answer else None
+    for row in reading.sentences[::-1]:  # the question is usually at the end
+        best = int(np.argmax(row))
+        label = reading.labels[best]
+        if not label.startswith(INTENT_PREFIX) and row[best] >= tuning.answer:
+            return label
+    return None
+
+
+def _second_topic(reading: Reading, best: str, tuning: Tuning) -> str | None:
+    """Return another topic that a sentence of the message is clearly about, if any."""
+    for row in reading.sentences:
+        index = int(np.argmax(row))
+        label = reading.labels[index]
+        if label != best and not label.startswith(INTENT_PREFIX) and row[index] >= 0.8:
+            return label
+    return None
+
+
+def _decide_lexical(ranked: list[Match], tuning: Tuning, lang: str | None) -> Decision:
+    """Decide from the lexical ranking alone (when the encoder cannot run here)."""
+    if not ranked:
+        return Decision(Verdict.FALLBACK, lang=lang)
+    top = ranked[0]
+    topics = [m for m in ranked if not m.is_intent]
+    if top.is_intent and top.score >= tuning.intent and (
+            not topics or topics[0].score < top.score):
+        if top.topic == OUT_OF_SCOPE:
+            return Decision(Verdict.FALLBACK, score=top.score, lang=lang)
+        return Decision(Verdict.INTENT, (top.topic.removeprefix(INTENT_PREFIX),), top.score,
+                        lang)
+    if not topics or topics[0].score < tuning.lexical_only_candidate:
+        return Decision(Verdict.FALLBACK, lang=lang)
+    best = topics[0]
+    rivals = [m.topic for m in topics[1:3]
+              if best.score - m.score <= tuning.lexical_only_margin]
+    if best.score >= tuning.lexical_only_answer and not rivals:
+        return Decision(Verdict.ANSWER, (best.topic,), best.score, lang)
+    return Decision(Verdict.CANDIDATES, (best.topic, *rivals), best.score, lang)

@@ -1,0 +1,175 @@
+"""Understanding people as they really write: stories, slang, learners, indirect danger.
+
+Every message here was written for these tests (tests/understanding_cases.py) and is in
+neither the content nor an evaluation file, so each test passes only when the real
+encoder and the real content generalise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.core.assistant import Assistant
+from bot.core.encoding import E5Encoder, EmbeddingCache
+from bot.core.languages import SUPPORTED
+from bot.core.replies import Message, ReplyKind
+from bot.core.semantic import TrainingSet, sentences
+from tests.understanding_cases import (
+    CRISIS_CASES,
+    NEAR_CRISIS_CASES,
+    OUT_OF_SCOPE_CASES,
+    TOPIC_CASES,
+    TWO_TOPIC_CASES,
+)
+
+
+def _cases(table: dict[str, list[tuple[str, ...]]]) -> list[tuple[str, ...]]:
+    return [(lang, *case) for lang in SUPPORTED for case in table[lang]]
+
+
+@pytest.mark.parametrize(("lang", "style", "text", "topic"), _cases(TOPIC_CASES))  # type: ignore[arg-type]
+def test_everyday_messages_get_the_right_answer(assistant: Assistant, lang: str, style: str,
+                                                text: str, topic: str) -> None:
+    reply = assistant.reply_to(Message(text, lang))
+
+    assert reply.kind is ReplyKind.ANSWER, (style, reply.kind, reply.candidates)
+    assert reply.topic == topic, style
+    assert reply.lang == lang
+
+
+@pytest.mark.parametrize(("lang", "kind", "text"), _cases(CRISIS_CASES))  # type: ignore[arg-type]
+def test_indirect_danger_gets_emergency_help_first(assistant: Assistant, lang: str, kind: str,
+                                                   text: str) -> None:
+    reply = assistant.reply_to(Message(text, lang))
+
+    assert reply.kind is ReplyKind.CRISIS, kind
+    assert "112" in reply.text.splitlines()[0]
+    assert reply.lang == lang
+
+
+@pytest.mark.parametrize("lang", SUPPORTED)
+def test_one_crisis_sentence_inside_a_long_story_is_enough(assistant: Assistant,
+                                                           lang: str) -> None:
+    story = TOPIC_CASES[lang][0][1]
+    danger = CRISIS_CASES[lang][0][1]
+
+    reply = assistant.reply_to(Message(f"{story} {danger}", lang))
+
+    assert reply.kind is ReplyKind.CRISIS
+
+
+@pytest.mark.parametrize(("lang", "text"), [(lang, text) for lang in SUPPORTED
+                                            for text in NEAR_CRISIS_CASES[lang]])
+def test_ordinary_questions_with_words_of_danger_get_no_emergency_reply(
+        assistant: Assistant, lang: str, text: str) -> None:
+    reply = assistant.reply_to(Message(text, lang))
+
+    assert reply.kind is not ReplyKind.CRISIS
+
+
+@pytest.mark.parametrize(("lang", "text"), [(lang, text) for lang in SUPPORTED
+                                            for text in OUT_OF_SCOPE_CASES[lang]])
+def test_out_of_scope_messages_get_the_honest_fallback(assistant: Assistant, lang: str,
+                                                       text: str) -> None:
+    reply = assistant.reply_to(Message(text, lang))
+
+    assert reply.kind is ReplyKind.FALLBACK
+    assert reply.topic is None
+
+
+@pytest.mark.parametrize(("lang", "text", "topics"), TWO_TOPIC_CASES)
+def test_a_message_about_two_things_offers_both(assistant: Assistant, lang: str, text: str,
+                                                topics: set[str]) -> None:
+    reply = assistant.reply_to(Message(text, lang))
+
+    assert reply.kind is ReplyKind.CANDIDATES
+    assert topics <= set(reply.candidates)
+
+
+@pytest.mark.parametrize("lang", SUPPORTED)
+def test_a_greeting_alone_is_still_a_greeting(assistant: Assistant, lang: str) -> None:
+    greeting = {"fi": "moikka!", "en": "hiya", "ar": "مرحبا", "so": "asc",
+                "fa": "سلام", "ru": "привет"}[lang]
+
+    assert assistant.reply_to(Message(greeting, lang)).kind is ReplyKind.GREETING
+
+
+def test_a_long_message_is_also_read_sentence_by_sentence() -> None:
+    story = "I came here in May. My wife stayed at home. Where do I get a tax card?"
+
+    assert sentences(story) == ["I came here in May.", "My wife stayed at home.",
+                                "Where do I get a tax card?"]
+    assert sentences("hello") == []
+
+
+@pytest.mark.parametrize(("lang", "style", "text", "topic"),
+                         [c for c in _cases(TOPIC_CASES) if c[1] in ("typo", "translit",
+                                                                     "codeswitch")])  # type: ignore[arg-type]
+def test_without_the_encoder_the_lexical_matcher_still_answers(
+        lexical_assistant: Assistant, lang: str, style: str, text: str, topic: str) -> None:
+    reply = lexical_assistant.reply_to(Message(text, lang))
+
+    assert not lexical_assistant.understands_meaning
+    assert reply.kind in (ReplyKind.ANSWER, ReplyKind.CANDIDATES)
+    assert topic in (reply.topic, *reply.candidates)
+
+
+class CountingEncoder:
+    """The real encoder, counting how many texts it was asked to encode."""
+
+    def __init__(self) -> None:
+        self._real = E5Encoder()
+        self.name, self.dim = self._real.name, self._real.dim
+        self.encoded = 0
+
+    def encode(self, texts: list[str]) -> np.ndarray:  # type: ignore[type-arg]
+        self.encoded += len(texts)
+        return self._real.encode(texts)
+
+
+def test_the_vector_cache_encodes_only_texts_it_has_not_seen(
+        tmp_path) -> None:  # type: ignore[no-untyped-def]
+    encoder = CountingEncoder()
+    texts = ["Where do I get a tax card?", "verokortti", "Miten haen asumistukea?"]
+
+    first = EmbeddingCache(tmp_path).vectors(encoder, texts)
+    again = EmbeddingCache(tmp_path).vectors(encoder, texts)  # as after a restart
+    assert encoder.encoded == 3
+    np.testing.assert_array_equal(first, again)
+
+    changed = EmbeddingCache(tmp_path).vectors(
+        encoder, [*texts[:2], "Miten haen asumistukea Kelasta?"])
+    assert encoder.encoded == 4  # only the changed text was encoded again
+    np.testing.assert_array_equal(changed[:2], first[:2])
+
+
+def test_the_models_are_trained_again_when_one_example_of_the_content_changes(
+        assistant: Assistant, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    encoder = CountingEncoder()
+    cache = EmbeddingCache(tmp_path)
+    data = TrainingSet.from_content(assistant.kb)
+    pack = assistant.kb.packs["en"]
+    entry = pack.entries["tax-card"]
+    changed_pack = dataclasses.replace(pack, entries={
+        **pack.entries, "tax-card": dataclasses.replace(entry, questions=(
+            *entry.questions, "tax card for a summer job"))})
+    changed = TrainingSet.from_content(dataclasses.replace(
+        assistant.kb, packs={**assistant.kb.packs, "en": changed_pack}))
+
+    same = TrainingSet.from_content(assistant.kb)
+    assert cache.path_for(encoder, "models", data.model_key()) == cache.path_for(
+        encoder, "models", same.model_key())
+    assert cache.path_for(encoder, "models", data.model_key()) != cache.path_for(
+        encoder, "models", changed.model_key())
+
+
+def test_every_language_teaches_crisis_examples_and_near_misses(assistant: Assistant) -> None:
+    for lang, pack in assistant.kb.packs.items():
+        assert len(pack.crisis.all_examples()) >= 80, lang
+        assert len(pack.crisis.not_crisis) >= 20, lang
+        assert len(pack.intents["out_of_scope"]) >= 60, lang
+        for entry_id in pack.entries:
+            assert len(pack.examples_of(entry_id)) >= 25, (lang, entry_id)
