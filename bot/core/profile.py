@@ -28,6 +28,10 @@ class OpeningHours:
     languages: tuple[str, ...] = ()
 
 
+AREA_TEXTS = ("municipality", "wellbeing_county", "wellbeing_county_site", "emergency_department")
+"""The text fields of `area:` in service.yaml, in the order of `Area`'s fields."""
+
+
 @dataclass(frozen=True)
 class Area:
     """Where the guidance point is: who runs public health and social services there."""
@@ -35,6 +39,7 @@ class Area:
     municipality: str
     wellbeing_county: str
     wellbeing_county_site: str
+    emergency_department: str
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class ServiceProfile:
             "municipality": self.area.municipality,
             "wellbeing_county": self.area.wellbeing_county,
             "wellbeing_county_site": self.area.wellbeing_county_site,
+            "emergency_department": self.area.emergency_department,
         }
         for key, record in self.numbers.items():
             values[key] = record.number
@@ -84,7 +90,7 @@ class ServiceProfile:
 
 PROFILE_PLACEHOLDERS = (
     "service_name", "organisation", "venue", "address", "walk_in_hours", "duty_hours",
-    "coach_languages", "municipality", "wellbeing_county", "wellbeing_county_site",
+    "coach_languages", *AREA_TEXTS,
 )
 """The placeholders of the profile itself; each help number adds `{its_key}` (and hours)."""
 

@@ -17,7 +17,14 @@ from typing import Any
 
 from bot.core.links import RETIRED_DOMAINS, is_https_url, retired_domain
 from bot.core.problems import LineDict, LineList, Problem, read_yaml
-from bot.core.profile import PROFILE_PLACEHOLDERS, WEEKDAYS, Area, OpeningHours, ServiceProfile
+from bot.core.profile import (
+    AREA_TEXTS,
+    PROFILE_PLACEHOLDERS,
+    WEEKDAYS,
+    Area,
+    OpeningHours,
+    ServiceProfile,
+)
 from bot.core.registry import KEY_PATTERN, NUMBER_PATTERN, HelpNumber, is_stale
 
 NUMBER_FIELDS = ("number", "for", "languages", "hours", "source", "verified", "open",
@@ -180,14 +187,13 @@ def _area(data: LineDict, path: Path, problems: list[Problem],
     area = data.get("area")
     if not isinstance(area, LineDict):
         problems.append(Problem(path, data.line_of("area"), "'area' is missing",
-                                "write 'area:' with municipality, wellbeing_county, "
-                                "wellbeing_county_site and medical_helpline"))
+                                "write 'area:' with " + ", ".join(AREA_TEXTS)
+                                + " and medical_helpline"))
         return None, {}
-    texts = [_text(area, key, path, problems) for key in
-             ("municipality", "wellbeing_county", "wellbeing_county_site")]
+    texts = [_text(area, key, path, problems) for key in AREA_TEXTS]
     numbers = {}
     for key, value in area.items():
-        if key in ("municipality", "wellbeing_county", "wellbeing_county_site"):
+        if key in AREA_TEXTS:
             continue
         record = _number(key, value, area.line_of(key), path, problems, today)
         if record is not None:

@@ -61,6 +61,10 @@ class TextRules:
             fix = (f"write {{{key}}} instead: numbers live in content/service.yaml" if key else
                    "add the number under 'numbers:' in content/service.yaml with its official "
                    "source, then write its {key} here")
+            if key and not self.numbers[key].confirmed:
+                fix += (f" (but {{{key}}} is not confirmed, service.yaml line "
+                        f"{self.numbers[key].line}: better leave the number out and link the "
+                        "service's page)")
             problems.append(place.problem(f"typed phone number '{typed.text}'", fix,
                                           typed.line_offset, blocking=False))
         for name in names:
