@@ -88,6 +88,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--path", type=Path, help="content folder (default: OHJAAMO_CONTENT)")
     check.add_argument("--topics", type=Path, help="required topics file "
                        "(default: OHJAAMO_TOPICS_SPEC)")
+    check.add_argument("--stale", action="store_true", help="also list, per language, the "
+                       "entries whose review date has passed")
     check.set_defaults(run=_content_check)
     return parser
 
@@ -218,21 +220,21 @@ def _semantic_note() -> str:
 
 
 def _content_check(args: argparse.Namespace) -> int:
+    import datetime as dt
+
     from bot.core.loading import check_content
     from bot.core.problems import shown_path
 
     root = args.path or settings.content_root()
     spec = args.topics or settings.topics_spec()
-    _, problems = check_content(root, spec)
+    today = dt.date.today()
+    kb, problems = check_content(root, spec, today)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
-    by_lang: dict[str, list[str]] = {}
-    for problem in problems:
-        by_lang.setdefault(problem.lang or "shared", []).append(str(problem))
-    for lang in ["shared", *SUPPORTED]:
-        if lang in by_lang:
-            print(f"== {lang} ({len(by_lang[lang])})")
-            print("\n".join(by_lang[lang]))
+    _print_by_language("Errors", "==", errors)
+    _print_by_language("Warnings (they do not fail the check)", "--", warnings)
+    if args.stale:
+        _print_stale(kb, today)
     spec_note = f"checked against {shown_path(spec)}" if spec else "no required-topics file"
     print(_semantic_note())
     if errors:
@@ -241,3 +243,37 @@ def _content_check(args: argparse.Namespace) -> int:
         return 1
     print(f"OK: {shown_path(root)} has no errors ({len(warnings)} warning(s); {spec_note}).")
     return 0
+
+
+def _print_by_language(heading: str, marker: str, problems: list[Any]) -> None:
+    if not problems:
+        return
+    by_lang: dict[str, list[str]] = {}
+    for problem in problems:
+        by_lang.setdefault(problem.lang or "shared", []).append(str(problem))
+    print(f"{heading}:")
+    for lang in ["shared", *SUPPORTED]:
+        if lang in by_lang:
+            print(f"{marker} {lang} ({len(by_lang[lang])})")
+            print("\n".join(by_lang[lang]))
+    print()
+
+
+def _print_stale(kb: Any, today: Any) -> None:
+    from bot.core.freshness import stale_entries
+    from bot.core.problems import shown_path
+
+    if kb is None:
+        print("Stale entries: not listed, because the content has errors that stop it loading.")
+        return
+    stale = stale_entries(kb, today)
+    total = sum(len(entries) for entries in stale.values())
+    print(f"Stale entries ({total}): review date passed; check the sources, update the answer "
+          "and set 'reviewed:' to the day you checked.")
+    for lang in SUPPORTED:
+        if stale.get(lang):
+            print(f"~~ {lang} ({len(stale[lang])})")
+            for entry in stale[lang]:
+                print(f"{shown_path(entry.path)}:{entry.line}: entry '{entry.id}': review by "
+                      f"{entry.review_by} (reviewed {entry.reviewed})")
+    print()

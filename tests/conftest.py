@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ import pytest_asyncio
 
 from bot.core.assistant import Assistant
 from bot.core.languages import SUPPORTED
+from bot.core.registry import HelpNumber
 from tests.telegram_support import Bot, start_bot
 
 REPO = Path(__file__).resolve().parent.parent
@@ -38,6 +39,12 @@ def assistant() -> Assistant:
 def lexical_assistant(assistant: Assistant) -> Assistant:
     """Return the assistant as it answers when the encoder cannot load: lexical matching only."""
     return Assistant(assistant.kb)
+
+
+def registry(assistant: Assistant) -> Mapping[str, HelpNumber]:
+    """Return the help numbers of the content the assistant was built from."""
+    assert assistant.kb.profile is not None
+    return assistant.kb.profile.numbers
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from bot.core.assistant import Assistant
 from bot.core.languages import SUPPORTED
 from bot.core.normalising import fold
 from bot.core.replies import Action, Message, ReplyKind
-from tests.conftest import LANGUAGES
+from tests.conftest import LANGUAGES, registry
 
 # Messages written for these tests (not taken from content or the eval set).
 CRISIS = {
@@ -48,10 +48,10 @@ def test_crisis_messages_get_emergency_help_first(assistant: Assistant, lang: st
     for text in CRISIS[lang]:
         reply = assistant.reply_to(Message(text, lang))
         assert reply.kind == ReplyKind.CRISIS, text
-        assert "112" in reply.text
-        assert "116 117" in reply.text
-        assert "09 2525 0111" in reply.text
-        assert "080 005 005" in reply.text
+        numbers = registry(assistant)
+        assert reply.text.splitlines()[0].count(numbers["emergency"].number) == 1
+        for key in ("poison_info", "crisis_line", "violence_line", "victim_support"):
+            assert numbers[key].number in reply.text, key
 
 
 @LANGUAGES

@@ -31,6 +31,7 @@ class Entry:
     answer: str
     sources: tuple[str, ...]
     reviewed: dt.date
+    review_by: dt.date
     related: tuple[str, ...]
     path: Path
     line: int

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import re
-import string
-from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from bot.core.content import (
     INTENT_NAMES,
@@ -20,6 +17,7 @@ from bot.core.content import (
     KnowledgeBase,
     LanguagePack,
 )
+from bot.core.entry_rules import MAX_ANSWER_CHARS, MAX_TITLE_CHARS, MIN_QUESTIONS, parse_entry
 from bot.core.example_files import (
     CRISIS_FILE,
     PHRASINGS_FILE,
@@ -28,16 +26,16 @@ from bot.core.example_files import (
     read_phrasings,
 )
 from bot.core.languages import SUPPORTED
+from bot.core.links import is_https_url
 from bot.core.problems import ContentError, LineDict, LineList, Problem, read_yaml
-from bot.core.profile import PROFILE_PLACEHOLDERS, WEEKDAYS, OpeningHours, ServiceProfile
+from bot.core.profile import ServiceProfile
+from bot.core.registry import HelpNumber
+from bot.core.service_file import load_service_file
+from bot.core.text_rules import Place, TextRules
 
-MAX_ANSWER_CHARS = 1200
-"""An answer must fit on one phone screen; Telegram's own limit is 4096."""
-MAX_TITLE_CHARS = 40
-MIN_QUESTIONS = 8
-ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-ENTRY_FIELDS = ("id", "category", "title", "questions", "keywords", "answer", "sources",
-                "reviewed", "related")
+__all__ = ["MAX_ANSWER_CHARS", "MAX_TITLE_CHARS", "MIN_QUESTIONS", "UI_KEYS", "check_content",
+           "is_https_url", "load_knowledge_base", "read_required_topics"]
+
 RESERVED_FILES = ("ui.yaml", "intents.yaml", CRISIS_FILE)
 
 UI_KEYS: dict[str, tuple[str, ...]] = {
@@ -96,23 +94,36 @@ def load_knowledge_base(root: Path, required_topics: Path | None = None) -> Know
     return kb
 
 
+@dataclass(frozen=True)
+class _Checks:
+    """What the service file tells the checks of every language folder."""
+
+    placeholders: frozenset[str] | None
+    """Every placeholder the profile fills; None when the service file itself is broken."""
+    numbers: Mapping[str, HelpNumber]
+    today: dt.date
+
+
 def check_content(
-    root: Path, required_topics: Path | None = None
+    root: Path, required_topics: Path | None = None, today: dt.date | None = None
 ) -> tuple[KnowledgeBase | None, list[Problem]]:
     """Return the knowledge base (None if any error) and every problem found."""
     problems: list[Problem] = []
+    today = today or dt.date.today()
     if not root.is_dir():
         problems.append(Problem(root, 1, "the content folder does not exist",
                                 "set OHJAAMO_CONTENT to the folder that holds service.yaml"))
         return None, problems
-    profile = _load_profile(root / "service.yaml", problems)
+    profile = load_service_file(root / "service.yaml", problems, today)
+    checks = _Checks(profile.placeholder_names() if profile else None,
+                     profile.numbers if profile else {}, today)
     categories = _load_categories(root / "categories.yaml", problems)
     category_ids = {c.id for c in categories}
     _check_language_folders(root, problems)
 
     raw_packs: dict[str, _RawPack] = {}
     for lang in SUPPORTED:
-        raw_packs[lang] = _load_language(root / lang, lang, category_ids, problems)
+        raw_packs[lang] = _load_language(root / lang, lang, category_ids, checks, problems)
 
     _check_ids_agree(root, raw_packs, problems)
     if required_topics is not None:
@@ -120,106 +131,14 @@ def check_content(
     for raw in raw_packs.values():
         _check_related(raw, problems)
 
-    if profile is None or any(p.severity == "error" for p in problems):
+    if profile is None or any(p.severity == "error" and p.blocks_loading for p in problems):
         return None, problems
     packs = {lang: raw.build(profile) for lang, raw in raw_packs.items()}
     topic_ids = tuple(packs[SUPPORTED[0]].entries)
     return KnowledgeBase(packs, tuple(categories), root, topic_ids, profile), problems
 
 
-# --- The service profile and the category menu -------------------------------------------
-
-
-def _load_profile(path: Path, problems: list[Problem]) -> ServiceProfile | None:
-    data = read_yaml(path, problems)
-    if data is None:
-        return None
-    if not isinstance(data, LineDict):
-        problems.append(Problem(path, 1, "the file must be a mapping of settings",
-                                "start with 'name: ...' as in the example in content/README.md"))
-        return None
-    before = len(problems)
-    texts = {key: _text(data, key, path, problems) for key in
-             ("name", "organisation", "venue", "address", "timezone")}
-    walk_in = _hours(data, "walk_in", path, problems)
-    duty = _hours(data, "duty", path, problems)
-    coach_languages = _string_list(data, "coach_languages", path, problems)
-    helplines_raw = data.get("helplines")
-    helplines: dict[str, str] = {}
-    if not isinstance(helplines_raw, dict):
-        problems.append(Problem(path, data.line_of("helplines"), "'helplines' is missing",
-                                "list emergency, medical_helpline, crisis_line and violence_line"))
-    else:
-        for key in ("emergency", "medical_helpline", "crisis_line", "violence_line"):
-            value = helplines_raw.get(key)
-            if not isinstance(value, str | int) or not str(value).strip():
-                problems.append(Problem(path, data.line_of("helplines"),
-                                        f"help line '{key}' is missing",
-                                        "write the phone number in quotes"))
-            else:
-                helplines[key] = str(value)
-    if len(problems) > before:
-        return None
-    return ServiceProfile(walk_in=walk_in, duty=duty, coach_languages=tuple(coach_languages),
-                          helplines=helplines, **texts)
-
-
-def _text(data: LineDict, key: str, path: Path, problems: list[Problem]) -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not value.strip():
-        problems.append(Problem(path, data.line_of(key), f"'{key}' is missing",
-                                f"write '{key}: ...' (see the comments in the file)"))
-        return ""
-    return value.strip()
-
-
-def _string_list(data: LineDict, key: str, path: Path, problems: list[Problem]) -> list[str]:
-    value = data.get(key)
-    if not isinstance(value, list) or not value:
-        problems.append(Problem(path, data.line_of(key), f"'{key}' is missing or empty",
-                                f"write '{key}: [fi, en]'"))
-        return []
-    return [str(x) for x in value]
-
-
-def _hours(data: LineDict, key: str, path: Path, problems: list[Problem]) -> tuple[OpeningHours,
-                                                                                  ...]:
-    blocks = data.get(key)
-    if not isinstance(blocks, LineList) or not blocks:
-        problems.append(Problem(path, data.line_of(key), f"'{key}' is missing or empty",
-                                "list blocks of days and hours, e.g. days: [mon, tue] and "
-                                "hours: \"10:00-16:00\""))
-        return ()
-    result = []
-    for line, block in zip(blocks.item_lines, blocks, strict=True):
-        if not isinstance(block, dict):
-            problems.append(Problem(path, line, f"each '{key}' block must have days and hours",
-                                    "write days: [mon, tue] and hours: \"10:00-16:00\""))
-            continue
-        days = block.get("days")
-        bad_days = [d for d in days or [] if d not in WEEKDAYS] if isinstance(days, list) else [1]
-        match = re.fullmatch(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})", str(block.get("hours")))
-        if not days or bad_days:
-            problems.append(Problem(path, line, f"bad days {days!r}",
-                                    f"use a list of {', '.join(WEEKDAYS)}"))
-            continue
-        if not match:
-            problems.append(Problem(path, line, f"bad hours {block.get('hours')!r}",
-                                    "write hours in quotes as \"HH:MM-HH:MM\""))
-            continue
-        h1, m1, h2, m2 = (int(g) for g in match.groups())
-        try:
-            start, end = dt.time(h1, m1), dt.time(h2, m2)
-        except ValueError:
-            start = end = dt.time(0)
-        if start >= end:
-            problems.append(Problem(path, line, f"hours {block.get('hours')!r} are not a range",
-                                    "the start must be before the end, e.g. \"10:00-16:00\""))
-            continue
-        langs = block.get("languages") or []
-        result.append(OpeningHours(tuple(WEEKDAYS.index(d) for d in days), start, end,
-                                   tuple(str(x) for x in langs)))
-    return tuple(result)
+# --- The category menu ----------------------------------------------------------------------
 
 
 def _load_categories(path: Path, problems: list[Problem]) -> list[Category]:
@@ -276,7 +195,8 @@ class _RawPack:
                 questions=tuple(fill(q) for q in raw["questions"]),
                 keywords=tuple(raw["keywords"]), answer=fill(raw["answer"]).strip(),
                 sources=tuple(raw["sources"]), reviewed=raw["reviewed"],
-                related=tuple(raw["related"]), path=raw["path"], line=raw["line"])
+                review_by=raw["review_by"], related=tuple(raw["related"]), path=raw["path"],
+                line=raw["line"])
             for entry_id, raw in self.entries.items()
         }
         strings = {key: fill(text).strip() for key, text in self.strings.items()}
@@ -294,7 +214,7 @@ def _filler(values: dict[str, str]) -> Any:
     return fill
 
 
-def _load_language(folder: Path, lang: str, category_ids: set[str],
+def _load_language(folder: Path, lang: str, category_ids: set[str], checks: _Checks,
                    problems: list[Problem]) -> _RawPack:
     raw = _RawPack(lang, folder)
     if not folder.is_dir():
@@ -320,8 +240,9 @@ def _load_language(folder: Path, lang: str, category_ids: set[str],
                 f"write 'language: {lang}' as the first line" + (
                     f" (languages: {', '.join(SUPPORTED)})" if unknown else ""), lang=lang))
             continue
+        lines = path.read_text(encoding="utf-8").splitlines()
         if path.name == "ui.yaml":
-            _read_ui(path, data, raw, category_ids, problems)
+            _read_ui(path, data, raw, category_ids, checks, lines, problems)
         elif path.name == "intents.yaml":
             _read_intents(path, data, raw, problems)
         elif path.name == PHRASINGS_FILE:
@@ -329,7 +250,7 @@ def _load_language(folder: Path, lang: str, category_ids: set[str],
         elif path.name == CRISIS_FILE:
             raw.crisis = read_crisis(path, data, lang, problems)
         else:
-            _read_entries(path, data, raw, category_ids, problems)
+            _read_entries(path, data, raw, category_ids, checks, lines, problems)
     check_phrasings(folder / PHRASINGS_FILE, raw.phrasings,
                     {i: len(e["questions"]) for i, e in raw.entries.items()}, lang, problems)
     for name in RESERVED_FILES:
@@ -340,7 +261,7 @@ def _load_language(folder: Path, lang: str, category_ids: set[str],
 
 
 def _read_entries(path: Path, data: LineDict, raw: _RawPack, category_ids: set[str],
-                  problems: list[Problem]) -> None:
+                  checks: _Checks, lines: list[str], problems: list[Problem]) -> None:
     lang = raw.lang
     file_category = data.get("category")
     entries = data.get("entries")
@@ -353,7 +274,9 @@ def _read_entries(path: Path, data: LineDict, raw: _RawPack, category_ids: set[s
             problems.append(Problem(path, line, "an entry must be a mapping",
                                     "start each entry with '- id: ...'", lang=lang))
             continue
-        parsed = _parse_entry(path, item, file_category, category_ids, lang, problems)
+        parsed = parse_entry(path, item, file_category, category_ids, lang,
+                             TextRules(checks.placeholders, checks.numbers), checks.today,
+                             lines, problems)
         if parsed is None:
             continue
         if parsed["id"] in raw.entries:
@@ -366,112 +289,8 @@ def _read_entries(path: Path, data: LineDict, raw: _RawPack, category_ids: set[s
         raw.entries[parsed["id"]] = parsed
 
 
-def _parse_entry(path: Path, item: LineDict, file_category: Any, category_ids: set[str],
-                 lang: str, problems: list[Problem]) -> dict[str, Any] | None:
-    entry_id = item.get("id")
-    label = str(entry_id) if entry_id else f"#{item.line}"
-    before = len(problems)
-
-    def problem(key: str, message: str, fix: str, severity: str = "error") -> None:
-        problems.append(Problem(path, item.line_of(key), message, fix, entry=label,
-                                severity=severity, lang=lang))  # type: ignore[arg-type]
-
-    if not isinstance(entry_id, str) or not ID_PATTERN.match(entry_id):
-        problem("id", f"bad or missing id {entry_id!r}",
-                "use English kebab-case such as 'tax-card', the same in every language")
-    for key in item:
-        if key not in ENTRY_FIELDS:
-            close = difflib.get_close_matches(key, ENTRY_FIELDS, n=1)
-            problem(key, f"unknown field '{key}'",
-                    f"did you mean '{close[0]}'?" if close else
-                    f"fields are: {', '.join(ENTRY_FIELDS)}")
-    category = item.get("category", file_category)
-    if category not in category_ids:
-        problem("category", f"unknown category {category!r}",
-                f"use one of {', '.join(sorted(category_ids))} (content/categories.yaml)")
-    title = item.get("title")
-    if not isinstance(title, str) or not title.strip():
-        problem("title", "'title' is missing", "every entry needs a short title for its button")
-    elif len(title) > MAX_TITLE_CHARS:
-        problem("title", f"'title' is {len(title)} characters long",
-                f"keep it under {MAX_TITLE_CHARS} so it fits on a button")
-    questions = item.get("questions")
-    if not isinstance(questions, list) or not questions or not all(
-            isinstance(q, str) and q.strip() for q in questions):
-        problem("questions", "'questions' is missing or has an empty line",
-                "every entry needs questions and an answer: list how people ask")
-        questions = []
-    elif len(questions) < MIN_QUESTIONS:
-        problem("questions", f"only {len(questions)} questions",
-                f"add at least {MIN_QUESTIONS} ways people really ask", "warning")
-    keywords = item.get("keywords") or []
-    if not isinstance(keywords, list):
-        problem("keywords", "'keywords' must be a list", "write keywords: [word, other word]")
-        keywords = []
-    answer = item.get("answer")
-    if not isinstance(answer, str) or not answer.strip():
-        problem("answer", "'answer' is missing", "every entry needs questions and an answer")
-    elif len(answer.strip()) > MAX_ANSWER_CHARS:
-        problem("answer", f"'answer' is {len(answer.strip())} characters long",
-                f"shorten it to at most {MAX_ANSWER_CHARS} so it fits on a phone screen")
-    for key in ("title", "answer"):
-        text = item.get(key)
-        if isinstance(text, str):
-            _check_placeholders(text, (), lambda m, f, k=key: problem(k, m, f))
-    for text in questions:
-        _check_placeholders(text, (), lambda m, f: problem("questions", m, f))
-    sources = item.get("sources")
-    if not isinstance(sources, list) or not sources:
-        problem("sources", "'sources' is missing",
-                "name at least one official https:// link the answer is based on")
-        sources = []
-    for url in sources:
-        if not is_https_url(url):
-            problem("sources", f"bad source link {url!r}", "write a full https:// link")
-    reviewed = item.get("reviewed")
-    if not isinstance(reviewed, dt.date) or isinstance(reviewed, dt.datetime):
-        problem("reviewed", f"bad or missing 'reviewed' date {reviewed!r}",
-                "write the day the facts were checked as YYYY-MM-DD")
-    elif reviewed > dt.date.today():
-        problem("reviewed", f"'reviewed' date {reviewed} is in the future",
-                "write the day the facts were really checked")
-    related = item.get("related") or []
-    if not isinstance(related, list):
-        problem("related", "'related' must be a list", "write related: [other-id, third-id]")
-        related = []
-    if len(problems) > before and any(p.severity == "error" for p in problems[before:]):
-        return None
-    return {"id": entry_id, "category": category, "title": title, "questions": questions,
-            "keywords": [str(k) for k in keywords], "answer": answer, "sources": sources,
-            "reviewed": reviewed, "related": [str(r) for r in related], "path": path,
-            "line": item.line, "related_line": item.line_of("related")}
-
-
-def is_https_url(url: object) -> bool:
-    """Tell whether `url` is a full https:// link with a host name."""
-    if not isinstance(url, str) or any(c.isspace() for c in url):
-        return False
-    parsed = urlparse(url)
-    return parsed.scheme == "https" and "." in parsed.netloc
-
-
-def _check_placeholders(text: str, own: Iterable[str], report: Any) -> None:
-    allowed = set(PROFILE_PLACEHOLDERS) | set(own)
-    try:
-        names = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
-    except ValueError:
-        report("a lone '{' or '}'", "write a placeholder as {address}, or a bracket as {{ }}")
-        return
-    for name in names:
-        if name not in allowed:
-            close = difflib.get_close_matches(name, sorted(allowed), n=1)
-            report(f"unknown placeholder {{{name}}}",
-                   f"did you mean {{{close[0]}}}?" if close else
-                   "see the list of placeholders in content/README.md")
-
-
 def _read_ui(path: Path, data: LineDict, raw: _RawPack, category_ids: set[str],
-             problems: list[Problem]) -> None:
+             checks: _Checks, lines: list[str], problems: list[Problem]) -> None:
     lang = raw.lang
     name = data.get("language_name")
     if not isinstance(name, str) or not name.strip():
@@ -494,6 +313,7 @@ def _read_ui(path: Path, data: LineDict, raw: _RawPack, category_ids: set[str],
         problems.append(Problem(path, data.line_of("strings"), "'strings' is missing",
                                 "copy the strings from content/en/ui.yaml", lang=lang))
         return
+    rules = TextRules(checks.placeholders, checks.numbers)
     for key, own in UI_KEYS.items():
         value = strings.get(key)
         if not isinstance(value, str) or not value.strip():
@@ -501,8 +321,8 @@ def _read_ui(path: Path, data: LineDict, raw: _RawPack, category_ids: set[str],
                                     f"add '{key}:' under 'strings:' (see content/en/ui.yaml)",
                                     lang=lang))
             continue
-        _check_placeholders(value, own, lambda m, f, k=key: problems.append(
-            Problem(path, strings.line_of(k), f"UI string '{k}': {m}", f, lang=lang)))
+        rules.check(value, Place(path, strings.line_of(key), lines, lang,
+                                 prefix=f"UI string '{key}': "), problems, own)
         raw.strings[key] = value
     for key in strings:
         if key not in UI_KEYS:

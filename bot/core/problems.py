@@ -35,6 +35,9 @@ class Problem:
     entry: str | None = None
     severity: Severity = "error"
     lang: str | None = None
+    blocks_loading: bool = True
+    """False for a wording error (a typed number, a retired source): `content check` fails,
+    but a running bot keeps answering, so nobody loses the emergency numbers over it."""
 
     def __str__(self) -> str:
         where = f"{shown_path(self.path)}:{self.line}:"

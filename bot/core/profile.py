@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from babel.dates import format_skeleton, get_day_names
 from babel.lists import format_list
 
 from bot.core.languages import BABEL_LOCALES
+
+if TYPE_CHECKING:
+    from bot.core.registry import HelpNumber
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -23,9 +28,23 @@ class OpeningHours:
     languages: tuple[str, ...] = ()
 
 
+AREA_TEXTS = ("municipality", "wellbeing_county", "wellbeing_county_site", "emergency_department")
+"""The text fields of `area:` in service.yaml, in the order of `Area`'s fields."""
+
+
+@dataclass(frozen=True)
+class Area:
+    """Where the guidance point is: who runs public health and social services there."""
+
+    municipality: str
+    wellbeing_county: str
+    wellbeing_county_site: str
+    emergency_department: str
+
+
 @dataclass(frozen=True)
 class ServiceProfile:
-    """The editor-owned facts about the guidance point."""
+    """The editor-owned facts about the guidance point, and the help numbers it gives."""
 
     name: str
     organisation: str
@@ -35,11 +54,14 @@ class ServiceProfile:
     walk_in: tuple[OpeningHours, ...]
     duty: tuple[OpeningHours, ...]
     coach_languages: tuple[str, ...]
-    helplines: dict[str, str]
+    area: Area
+    numbers: Mapping[str, HelpNumber] = field(default_factory=dict)
+    verified: dt.date | None = None
+    verified_with: str = ""
 
     def placeholders(self, lang: str, plain_finnish_name: str) -> dict[str, str]:
         """Return the values of every `{placeholder}` answers may use, written for `lang`."""
-        return {
+        values = {
             "service_name": self.name,
             "organisation": self.organisation,
             "venue": self.venue,
@@ -47,15 +69,30 @@ class ServiceProfile:
             "walk_in_hours": format_hours(self.walk_in, lang, plain_finnish_name),
             "duty_hours": format_hours(self.duty, lang, plain_finnish_name),
             "coach_languages": language_list(self.coach_languages, lang, plain_finnish_name),
-            **self.helplines,
+            "municipality": self.area.municipality,
+            "wellbeing_county": self.area.wellbeing_county,
+            "wellbeing_county_site": self.area.wellbeing_county_site,
+            "emergency_department": self.area.emergency_department,
         }
+        for key, record in self.numbers.items():
+            values[key] = record.number
+            if record.phone_open:
+                values[f"{key}_hours"] = format_hours(record.phone_open, lang, plain_finnish_name)
+            if record.chat_open:
+                values[f"{key}_chat_hours"] = format_hours(record.chat_open, lang,
+                                                           plain_finnish_name)
+        return values
+
+    def placeholder_names(self) -> frozenset[str]:
+        """Return the name of every placeholder this profile fills."""
+        return frozenset(self.placeholders("en", "plain Finnish"))
 
 
 PROFILE_PLACEHOLDERS = (
     "service_name", "organisation", "venue", "address", "walk_in_hours", "duty_hours",
-    "coach_languages", "emergency", "medical_helpline", "crisis_line", "violence_line",
+    "coach_languages", *AREA_TEXTS,
 )
-"""Every placeholder that `content/service.yaml` provides."""
+"""The placeholders of the profile itself; each help number adds `{its_key}` (and hours)."""
 
 
 def language_list(codes: tuple[str, ...], lang: str, plain_finnish_name: str) -> str:
