@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import itertools
+import pickle
 import platform
 import random
 import sys
@@ -228,11 +229,11 @@ def read_all(observations: list[Observation],
 
 def grid(crisis: float) -> Iterator[Tuning]:
     """The tunings `--sweep` tries (the crisis threshold is chosen first, on its own)."""
-    for weight, answer, candidate, margin in itertools.product(
-            (0.4, 0.55, 0.7, 0.85), (0.35, 0.45, 0.55, 0.65), (0.15, 0.25, 0.35),
+    for weight, sentence, answer, candidate, margin in itertools.product(
+            (0.4, 0.55, 0.7, 0.85), (0.0, 0.3), (0.35, 0.45, 0.55), (0.2, 0.3),
             (0.0, 0.05, 0.1)):
-        yield Tuning(semantic_weight=weight, answer=answer, candidate=candidate, margin=margin,
-                     crisis=crisis)
+        yield Tuning(semantic_weight=weight, sentence_weight=sentence, answer=answer,
+                     candidate=candidate, margin=margin, crisis=crisis)
 
 
 def crisis_threshold(observations: list[Observation], readings: dict[int, object],
@@ -275,15 +276,26 @@ def main() -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--sweep", action="store_true", help="search the tuning grid")
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    parser.add_argument("--observations", type=Path, metavar="FILE.pickle",
+                        help="store the held-out observations here, or reuse them if present")
     parser.add_argument("--max-false-crisis", type=float, default=0.01,
                         help="share of held-out ordinary messages the semantic crisis "
                         "detector may flag (chooses its threshold)")
     args = parser.parse_args()
     kb = load_knowledge_base(settings.content_root(), settings.topics_spec())
     items = items_of(kb, args.folds)
-    cache = EmbeddingCache(settings.cache_dir())
-    observations, layers = observe(kb, items, args.folds, cache)
-    readings = read_all(observations, layers)
+    if args.observations and args.observations.exists():
+        # Reuse what the rebuilt models said, to try other decisions quickly.
+        with args.observations.open("rb") as stored:
+            observations, readings = pickle.load(stored)
+        layers: list[SemanticLayer] = []
+    else:
+        cache = EmbeddingCache(settings.cache_dir())
+        observations, layers = observe(kb, items, args.folds, cache)
+        readings = read_all(observations, layers)
+        if args.observations:
+            with args.observations.open("wb") as stored:
+                pickle.dump((observations, readings), stored)
     tuning = Tuning()
     if args.sweep:
         crisis = crisis_threshold(observations, readings, args.max_false_crisis)

@@ -35,6 +35,9 @@ class Tuning:
 
     semantic_weight: float = 0.6
     """Share of the semantic probability in a fused score; the rest is the lexical score."""
+    sentence_weight: float = 0.0
+    """In a message of several sentences, the share of the question's own sentence (the
+    last one) in the semantic probabilities; the rest is the whole message."""
     answer: float = 0.45
     """A fused score at least this, with no close rival, is answered directly."""
     candidate: float = 0.25
@@ -102,7 +105,7 @@ def decide(ranked: list[Match], reading: Reading | None, tuning: Tuning) -> Deci
     ranked = [m for m in ranked if m.topic != CRISIS_LABEL]
     if reading is None:
         return _decide_lexical(ranked, tuning, lang)
-    scores = fused_scores(ranked, reading, tuning.semantic_weight)
+    scores = fused_scores(ranked, reading, tuning)
     order = sorted(scores, key=lambda label: -scores[label])
     best = order[0]
     top = scores[best]
@@ -126,10 +129,15 @@ def decide(ranked: list[Match], reading: Reading | None, tuning: Tuning) -> Deci
     return Decision(Verdict.CANDIDATES, (best, *rivals), top, lang, scores)
 
 
-def fused_scores(ranked: list[Match], reading: Reading, weight: float) -> dict[str, float]:
+def fused_scores(ranked: list[Match], reading: Reading, tuning: Tuning) -> dict[str, float]:
     """Return a score per label: weight x semantic probability + (1 - weight) x lexical score."""
+    weight = tuning.semantic_weight
     lexical = {m.topic: m.score for m in ranked}
-    result = {label: weight * float(p) for label, p in zip(reading.labels, reading.whole,
+    semantic = reading.whole
+    if len(reading.sentences) and tuning.sentence_weight:
+        semantic = ((1 - tuning.sentence_weight) * reading.whole
+                    + tuning.sentence_weight * reading.sentences[-1])
+    result = {label: weight * float(p) for label, p in zip(reading.labels, semantic,
                                                            strict=True)}
     for label, score in lexical.items():
         if label in result:
