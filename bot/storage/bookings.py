@@ -209,12 +209,6 @@ class BookingStore:
 
     # --- The outbox -------------------------------------------------------------------------
 
-    async def add_alerts(self, booking: Booking | None, drafts: Sequence[AlertDraft],
-                         user_id: int | None = None) -> None:
-        """Queue alerts that belong to no new booking (e.g. a crisis contact request)."""
-        async with self.database.transaction() as db:
-            await self._add_alerts(db, booking, drafts, user_id)
-
     async def due_alerts(self, now: dt.datetime, limit: int = 20) -> list[Alert]:
         """Return pending alerts whose time has come, oldest first."""
         async with self.database.connection.execute(
