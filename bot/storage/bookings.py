@@ -239,8 +239,10 @@ class BookingStore:
         """Count one more escalation of the alert and queue the coordinator's copy, atomically.
 
         The copy points to the alert it repeats (acknowledging either stops both). Returns
-        False when another run escalated the alert first.
+        False when another run escalated the alert first, or for a copy (its root escalates).
         """
+        if alert.parent_id is not None:
+            return False
         async with self.database.transaction() as db:
             cursor = await db.execute(
                 "UPDATE alerts SET escalated_at = ?, escalations = escalations + 1 WHERE id = ? "
