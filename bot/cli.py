@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from bot import __version__, settings
+from bot.booking.coaches import CoachesFileError
 from bot.core.languages import SUPPORTED
 from bot.core.problems import ContentError
 
@@ -24,7 +26,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         result: int = args.run(args)
+        sys.stdout.flush()  # a closed pipe shows here, while BrokenPipeError is still caught
         return result
+    except CoachesFileError as exc:
+        print(f"The coaches file has errors; run 'ohjaamo coaches check' for the full list."
+              f"\n{exc}", file=sys.stderr)
+        return 1
     except ContentError as exc:
         print(f"The content has errors; run 'ohjaamo content check' for the full list.\n{exc}",
               file=sys.stderr)
@@ -34,6 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `ohjaamo ask ... | head` closed the pipe early: stop quietly, as Unix tools do.
+        # Python would flush stdout again at exit and fail; point it at /dev/null first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -135,6 +147,8 @@ def _ask(args: argparse.Namespace) -> int:
             for case in read_cases(args.batch):
                 reply = assistant.reply_to(Message(case.text, case.lang))
                 print(json.dumps(_reply_json(reply), ensure_ascii=False), flush=False)
+        except BrokenPipeError:
+            raise  # the reader has gone (`| head`): main() ends quietly
         except (OSError, EvalFileError) as exc:
             print(f"ohjaamo ask: {exc}", file=sys.stderr)
             return 2

@@ -437,6 +437,19 @@ class LoopbackBotApi:
                  "chat_instance": str(stored["chat"]["id"]), "data": callback_data}
         return self._queue("callback_query", query)
 
+    def user_sends_crafted_callback(self, user_id: int, message: Mapping[str, Any] | Call | Any,
+                                    callback_data: str, **sender: Unpack[Sender]) -> JSON:
+        """Queue a callback_query with data that no button carries, as a modified client can."""
+        sent = _as_message(message)
+        stored = self._messages.get((sent["chat"]["id"], sent["message_id"]))
+        if stored is None:
+            raise ValueError(f"no message {sent['message_id']} in {sent['chat']['id']}")
+        query_id = str(10**9 + next(self._ids))
+        self._open_queries.add(query_id)
+        query = {"id": query_id, "from": self._user(user_id, sender), "message": stored,
+                 "chat_instance": str(stored["chat"]["id"]), "data": callback_data}
+        return self._queue("callback_query", query)
+
     def user_sends_voice(self, user_id: int, duration: int = 2, *, data: bytes = b"OggS",
                          **sender: Unpack[Sender]) -> JSON:
         """Queue a voice message (its file downloadable through getFile)."""

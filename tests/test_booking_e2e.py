@@ -154,9 +154,18 @@ async def test_the_whole_booking_flow_through_the_process(tmp_path: Path, lang: 
         confirm = await person.taps(times[-1], slot)
         card = await person.taps(confirm[-1], "bk:c:")
         await api.wait_for("sendDocument", timeout=30)
+        # Move it: the booking keeps its number, and the coach hears the old and new time.
+        listing = await person.commands("mybooking", replies=2)
+        move = next(d for d in buttons(listing[-1]) if d.startswith("mb:r:"))
+        times = await person.taps(listing[-1], move)
+        later = [d for d in buttons(times[-1]) if d.startswith("bk:s:")][-1]
+        confirm = await person.taps(times[-1], later)
+        moved_card = await person.taps(confirm[-1], "bk:c:")
+        staff = assistant.kb.packs["fi"]
         alert = (await api.wait_for(
             lambda c: c.method == "sendMessage" and not c.failed and c.params.get("chat_id")
-            in set(COACH_IDS.values()), timeout=30))[0]
+            in set(COACH_IDS.values()) and staff.text("alert_moved") in c.params["text"],
+            timeout=30))[0]
         coach = int(alert.params["chat_id"])
         acknowledge = next(d for d in buttons(alert) if d.startswith("al:a:"))
         done = next(d for d in buttons(alert) if d.startswith("al:d:"))
@@ -168,11 +177,13 @@ async def test_the_whole_booking_flow_through_the_process(tmp_path: Path, lang: 
 
     assert "Kela letter" in alert.params["text"]
     assert "pizza" in alert.params["text"]  # the person's recent question
-    card_text = str(card[0].params["text"])
-    for pack in (assistant.kb.packs[lang], assistant.kb.packs["fi"]):  # own language + Finnish
-        assert f"{pack.text('card_number')}: 1" in card_text
-    assert "Lapintie 11–13, 94100 Kemi" in card_text
+    assert staff.text("alert_moved_from").split("{")[0] in alert.params["text"]
+    for shown in (card, moved_card):
+        card_text = str(shown[0].params["text"])
+        for pack in (assistant.kb.packs[lang], assistant.kb.packs["fi"]):  # own + Finnish
+            assert f"{pack.text('card_number')}: 1" in card_text
+        assert "Lapintie 11–13, 94100 Kemi" in card_text
     with sqlite3.connect(tmp_path / "bot.db") as db:
-        assert db.execute("SELECT status FROM bookings").fetchall() == [("done",)]
-        assert db.execute("SELECT status FROM alerts").fetchall() == [("acknowledged",)]
+        assert db.execute("SELECT id, status FROM bookings").fetchall() == [(1, "done")]
+        assert ("moved", "acknowledged") in db.execute("SELECT kind, status FROM alerts")
     assert len(answered) == 2

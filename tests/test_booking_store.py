@@ -11,6 +11,8 @@ import pytest
 
 from bot.storage import Database
 from bot.storage.bookings import AlertDraft, BookingCapReached, BookingStore, SlotTaken
+from bot.storage.escalations import Escalations
+from bot.storage.schema import MIGRATIONS
 from tests.booking_support import request, slot_at
 
 FUTURE = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=3)
@@ -118,8 +120,9 @@ async def test_forget_leaves_no_row_about_the_person(tmp_path: Path) -> None:
     await store.remember_question(person, "My secret question", "answer", "tax-card")
     await store.book(request(person, slot_at(FUTURE), note="private note"),
                      lambda b, e: [AlertDraft(e, 100001, "about Person4242")])
-    await store.add_alerts(None, [AlertDraft("contact", 100001, "Person4242 asks")],
-                           user_id=person)
+    await Escalations(store.database).request_contact(
+        person, [AlertDraft("contact", 100001, "Person4242 asks")], FUTURE,
+        dt.timedelta(days=1), cap=3)
     await store.book(request(99, slot_at(FUTURE + dt.timedelta(hours=2))), no_alerts)
 
     cancelled = await store.forget(person, lambda b: [AlertDraft("cancelled", 100001,
@@ -149,7 +152,7 @@ async def test_migrations_can_run_again_without_losing_data(tmp_path: Path) -> N
 
     reopened = await open_store(path)
 
-    assert await reopened.database.schema_version() == 2
+    assert await reopened.database.schema_version() == len(MIGRATIONS)
     assert len(await reopened.upcoming_for_user(1, dt.datetime.now(dt.UTC))) == 1
     await reopened.database.close()
 
@@ -168,4 +171,19 @@ async def test_old_notes_and_question_histories_are_purged(tmp_path: Path) -> No
                                             "'2020-01-01T00:00:00Z'")
     await store.purge(FUTURE + dt.timedelta(days=31), days=30)
     assert await store.recent_questions(5) == []
+    await store.database.close()
+
+
+async def test_two_contact_requests_at_once_queue_one(tmp_path: Path) -> None:
+    store = await open_store(tmp_path / "db.db")
+    escalations = Escalations(store.database)
+    drafts = [AlertDraft("contact", -100, "asks"), AlertDraft("contact", 100001, "asks")]
+
+    queued = await asyncio.gather(*(escalations.request_contact(
+        7, drafts, FUTURE, dt.timedelta(days=1), cap=3) for _ in range(10)))
+
+    assert queued.count(True) == 1
+    async with store.database.connection.execute(
+            "SELECT COUNT(*), COUNT(parent_id) FROM alerts") as cursor:
+        assert tuple(await cursor.fetchone()) == (2, 1)  # one root, one coach's copy
     await store.database.close()

@@ -10,11 +10,14 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.languages import SUPPORTED
+from bot.core.loading import is_https_url
 from bot.core.problems import ContentError, LineDict, LineList, Problem, read_yaml
 from bot.core.profile import WEEKDAYS
 
 MODES = ("visit", "phone", "video")
-"""visit = at the guidance point."""
+"""visit = at the guidance point; phone = a Telegram call to the person's account."""
+MAX_ESCALATION_REPEATS = 10
+"""An escalation nobody acknowledges is repeated at most this often (a bound, not a pager)."""
 _RANGE = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 
 
@@ -29,6 +32,8 @@ class Coach:
     modes: tuple[str, ...]
     hours: dict[int, tuple[tuple[dt.time, dt.time], ...]]  # weekday (0 = Monday) -> ranges
     absences: tuple[tuple[dt.date, dt.date], ...]
+    video_link: str | None = None
+    """The coach's own video meeting room, if they have a fixed one."""
 
     def away_on(self, day: dt.date) -> bool:
         """Tell whether the coach is absent on `day`."""
@@ -46,6 +51,10 @@ class CoachBook:
     book_ahead_days: int
     max_upcoming_per_person: int
     ack_timeout_minutes: int
+    escalation_repeat_minutes: int
+    """Working minutes between repeats of an escalation nobody acknowledged."""
+    escalation_repeats: int
+    """How many times an unacknowledged escalation is repeated to the coordinator."""
     coordinator_chat_id: int
     coordinators: tuple[int, ...]
     coach_language: str
@@ -83,18 +92,22 @@ class CoachBook:
             start <= local.time() < end for start, end in c.hours.get(local.weekday(), ())))
 
 
+class CoachesFileError(ContentError):
+    """The coaches file has errors; `ohjaamo coaches check` lists them."""
+
+
 def load_coaches(path: Path) -> CoachBook:
-    """Read and check the coaches file; raise ContentError listing every problem."""
+    """Read and check the coaches file; raise CoachesFileError listing every problem."""
     problems: list[Problem] = []
     data = read_yaml(path, problems)
     if data is None:
-        raise ContentError(problems)
+        raise CoachesFileError(problems)
     if not isinstance(data, LineDict):
-        raise ContentError([Problem(path, 1, "the file must be a mapping of settings",
-                                    "start from examples/coaches.yaml")])
+        raise CoachesFileError([Problem(path, 1, "the file must be a mapping of settings",
+                                        "start from examples/coaches.yaml")])
     book = _parse(path, data, problems)
     if book is None or any(p.severity == "error" for p in problems):
-        raise ContentError(problems)
+        raise CoachesFileError(problems)
     return book
 
 
@@ -108,6 +121,18 @@ def _parse(path: Path, data: LineDict, problems: list[Problem]) -> CoachBook | N
             problem(key, f"'{key}' must be a whole number of at least {minimum} (got {value!r})",
                     f"write e.g. '{key}: {max(minimum, 1)}'")
             return minimum
+        return value
+
+    def optional_number(key: str, default: int, minimum: int, maximum: int) -> int:
+        if key not in data:
+            return default
+        value = data.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or not (
+                minimum <= value <= maximum):
+            problem(key, f"'{key}' must be a whole number from {minimum} to {maximum} "
+                    f"(got {value!r})", f"write e.g. '{key}: {default}', or leave it out for "
+                    f"{default}")
+            return default
         return value
 
     try:
@@ -141,6 +166,8 @@ def _parse(path: Path, data: LineDict, problems: list[Problem]) -> CoachBook | N
         book_ahead_days=number("book_ahead_days", 1),
         max_upcoming_per_person=number("max_upcoming_per_person", 1),
         ack_timeout_minutes=number("ack_timeout_minutes", 1),
+        escalation_repeat_minutes=optional_number("escalation_repeat_minutes", 60, 1, 7 * 24 * 60),
+        escalation_repeats=optional_number("escalation_repeats", 2, 0, MAX_ESCALATION_REPEATS),
         coordinator_chat_id=coordinator_chat, coordinators=tuple(coordinators),
         coach_language=coach_language, holidays=frozenset(holidays), coaches=tuple(coaches))
 
@@ -218,11 +245,15 @@ def _coach(path: Path, line: int, item: Any, problems: list[Problem]) -> Coach |
                     "write '- from: 2026-12-01' and 'to: 2026-12-05'")
             continue
         absences.append((start, end))
+    video_link = item.get("video_link")
+    if video_link is not None and not is_https_url(video_link):
+        problem("video_link", f"bad video link {video_link!r}",
+                "write the full https:// link of the coach's meeting room, or leave it out")
     if len(problems) > before or not isinstance(telegram_id, int):
         return None
     return Coach(id=str(item["id"]), name=str(item["name"]), telegram_id=telegram_id,
                  languages=tuple(str(x) for x in languages), modes=tuple(modes), hours=hours,
-                 absences=tuple(absences))
+                 absences=tuple(absences), video_link=str(video_link) if video_link else None)
 
 
 def _time_range(text: object) -> tuple[dt.time, dt.time] | None:

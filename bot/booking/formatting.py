@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -13,6 +14,8 @@ from bot.core.languages import BABEL_LOCALES
 from bot.storage.bookings import Booking
 
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+_LEADING_SYMBOLS = re.compile(r"^\W+")
+"""An emoji and spaces before a title: calendars show them as boxes."""
 
 
 def format_when(moment: dt.datetime, lang: str, zone: ZoneInfo) -> str:
@@ -37,18 +40,27 @@ def mode_label(pack: LanguagePack, mode: str) -> str:
 
 
 def appointment_card(booking: Booking, coach_name: str, own: LanguagePack, finnish: LanguagePack,
-                     address: str, zone: ZoneInfo) -> str:
+                     address: str, zone: ZoneInfo, video_link: str | None = None) -> str:
     """Write the appointment card in the person's language and in Finnish (for reception)."""
-    sections = [_card(booking, coach_name, own, address, zone)]
+    sections = [_card(booking, coach_name, own, address, zone, video_link)]
     if own.lang != "fi":
-        sections.append(_card(booking, coach_name, finnish, address, zone))
+        sections.append(_card(booking, coach_name, finnish, address, zone, video_link))
     return "\n\n— — —\n\n".join(sections)
 
 
+def meeting_place(booking: Booking, pack: LanguagePack, address: str,
+                  video_link: str | None) -> str:
+    """Say where the meeting is: the address, a Telegram call, or the video link."""
+    if booking.mode == "visit":
+        return address
+    if booking.mode == "video":
+        return video_link or pack.text("card_video")
+    return pack.text("card_phone")
+
+
 def _card(booking: Booking, coach_name: str, pack: LanguagePack, address: str,
-          zone: ZoneInfo) -> str:
-    where = {"visit": address, "phone": pack.text("card_phone"),
-             "video": pack.text("card_video")}[booking.mode]
+          zone: ZoneInfo, video_link: str | None) -> str:
+    where = meeting_place(booking, pack, address, video_link)
     lines = [
         pack.text("card_title"),
         f"{pack.text('card_when')}: {format_when(booking.starts_at, pack.lang, zone)}",
@@ -61,8 +73,15 @@ def _card(booking: Booking, coach_name: str, pack: LanguagePack, address: str,
     return "\n".join(lines)
 
 
-def calendar_file(booking: Booking, summary: str, location: str) -> bytes:
-    """Return an iCalendar (.ics) file with the appointment, for the phone's calendar."""
+def calendar_file(booking: Booking, coach_name: str, pack: LanguagePack, address: str,
+                  video_link: str | None = None) -> bytes:
+    """Return an iCalendar (.ics) file with the appointment, for the phone's calendar.
+
+    The summary is plain text (no emoji); the description says who, how and what to
+    bring; the location is the real address, the video link, or "Telegram" for a call.
+    """
+    title = _LEADING_SYMBOLS.sub("", pack.text("card_title"))
+    where = meeting_place(booking, pack, address, video_link)
     calendar = Calendar()
     calendar.add("prodid", "-//ohjaamo-bot//appointment//EN")
     calendar.add("version", "2.0")
@@ -71,7 +90,16 @@ def calendar_file(booking: Booking, summary: str, location: str) -> bytes:
     event.add("dtstamp", dt.datetime.now(dt.UTC))
     event.add("dtstart", booking.starts_at)
     event.add("dtend", booking.ends_at)
-    event.add("summary", summary)
-    event.add("location", location)
+    event.add("summary", f"{title} #{booking.id} — {coach_name}")
+    event.add("location", {"visit": address, "video": video_link or where}.get(
+        booking.mode, "Telegram"))
+    event.add("description", "\n".join([
+        f"{pack.text('card_coach')}: {coach_name}",
+        f"{pack.text('card_where')}: {mode_label(pack, booking.mode)} — {where}",
+        f"{pack.text('card_number')}: {booking.id}",
+        pack.text("card_bring"),
+        pack.text("card_change")]))
+    if booking.mode == "video" and video_link:
+        event.add("url", video_link)
     calendar.add_component(event)
     return bytes(calendar.to_ical())

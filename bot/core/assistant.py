@@ -128,9 +128,10 @@ class Assistant:
                      buttons=(self._coach_and_menu(lang),))
 
     def menu(self, lang: str) -> Reply:
-        """Return the category menu, for people who would rather tap than type."""
+        """Return the category menu, and a coach, for people who would rather tap than type."""
         pack = self.kb.packs[lang]
-        return Reply(ReplyKind.MENU, lang, pack.text("menu"), buttons=self._category_rows(lang))
+        rows = (*self._category_rows(lang), (Button(pack.text("button_coach"), Action.COACH),))
+        return Reply(ReplyKind.MENU, lang, pack.text("menu"), buttons=rows)
 
     def category(self, category_id: str, lang: str) -> Reply:
         """Return the questions of one category as buttons."""

@@ -76,6 +76,11 @@ UI_KEYS: dict[str, tuple[str, ...]] = {
     "coach_marked": ("status",), "coach_today": (), "coach_week": (), "coach_nothing": (),
     "coach_block_usage": (), "coach_blocked": ("when",), "coach_cancel_usage": (),
     "coach_cancel_done": (),
+    # Hardening: contact requests, escalation, moves, blocks, staff and unknown commands
+    "contact_me_already": (), "contact_me_done_later": ("when",), "alert_unknown": (),
+    "alert_escalated_again": ("count", "total"), "alert_moved_from": ("when",),
+    "alert_moved_away": (), "coach_block_conflict": ("when", "number"),
+    "coach_block_not_coach": (), "staff_start": (), "staff_help": (), "unknown_command": (),
 }
 """Every UI string the program uses; each language's ui.yaml must define them all."""
 

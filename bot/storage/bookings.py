@@ -112,6 +112,12 @@ class Alert:
     buttons: bool
     status: str
     attempts: int
+    user_id: int | None = None
+    parent_id: str | None = None
+    """The alert this one copies: an escalation, or a coach's copy of a contact request."""
+    escalations: int = 0
+    sent_at: dt.datetime | None = None
+    escalated_at: dt.datetime | None = None
 
 
 AlertsFor = Callable[[Booking, str], Sequence[AlertDraft]]
@@ -136,13 +142,23 @@ class BookingStore:
             return await self._insert_with_alerts(db, request, "new", alerts_for)
 
     async def reschedule(self, booking_id: int, slot: Slot, alerts_for: AlertsFor) -> Booking:
-        """Move a booking to another slot in one transaction."""
+        """Move an active booking to another slot, keeping its number, in one transaction."""
         async with self.database.transaction() as db:
-            old = await self._cancel_active(db, booking_id)
-            request = BookingRequest(
-                old.user_id, old.chat_id, old.first_name, old.lang, old.meeting_lang,
-                old.interpreter, old.voice, old.mode, old.topic, old.note, slot)
-            return await self._insert_with_alerts(db, request, "moved", alerts_for)
+            old = await self._get(db, booking_id)
+            if old is None or old.status != "active":
+                raise LookupError(f"booking {booking_id} is not active")
+            try:
+                await db.execute("UPDATE bookings SET coach_id = ?, starts_at = ?, ends_at = ? "
+                                 "WHERE id = ?", (slot.coach_id, iso(slot.starts_at),
+                                                  iso(slot.ends_at), booking_id))
+            except sqlite3.IntegrityError as exc:
+                raise SlotTaken from exc
+            moved = await self._get(db, booking_id)
+            assert moved is not None
+            await db.execute("DELETE FROM reminders WHERE booking_id = ?", (booking_id,))
+            await self._add_reminders(db, moved)
+            await self._add_alerts(db, moved, alerts_for(moved, "moved"))
+            return moved
 
     async def cancel(self, booking_id: int, event: str, alerts_for: AlertsFor) -> Booking:
         """Cancel an active booking and queue the alerts about it."""
@@ -193,19 +209,13 @@ class BookingStore:
 
     # --- The outbox -------------------------------------------------------------------------
 
-    async def add_alerts(self, booking: Booking | None, drafts: Sequence[AlertDraft],
-                         user_id: int | None = None) -> None:
-        """Queue alerts that belong to no new booking (e.g. a crisis contact request)."""
-        async with self.database.transaction() as db:
-            await self._add_alerts(db, booking, drafts, user_id)
-
     async def due_alerts(self, now: dt.datetime, limit: int = 20) -> list[Alert]:
         """Return pending alerts whose time has come, oldest first."""
         async with self.database.connection.execute(
                 "SELECT * FROM alerts WHERE status = 'pending' AND next_attempt_at <= ? "
                 "ORDER BY created_at, rowid LIMIT ?", (iso(now), limit)) as cursor:
             rows = await cursor.fetchall()
-        return [_alert(r) for r in rows]
+        return [alert_from_row(r) for r in rows]
 
     async def mark_sent(self, alert_id: str, now: dt.datetime) -> None:
         """Record that Telegram accepted the alert."""
@@ -225,33 +235,24 @@ class BookingStore:
         async with self.database.transaction() as db:
             await db.execute("UPDATE alerts SET status = 'failed' WHERE id = ?", (alert_id,))
 
-    async def acknowledge(self, alert_id: str, now: dt.datetime) -> Alert | None:
-        """Record that a coach acknowledged the alert."""
-        async with self.database.transaction() as db:
-            await db.execute("UPDATE alerts SET status = 'acknowledged', acknowledged_at = ? "
-                             "WHERE id = ? AND status IN ('pending', 'sent')",
-                             (iso(now), alert_id))
-            async with db.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)) as cursor:
-                row = await cursor.fetchone()
-        return _alert(row) if row else None
+    async def escalate(self, alert: Alert, draft: AlertDraft, now: dt.datetime) -> bool:
+        """Count one more escalation of the alert and queue the coordinator's copy, atomically.
 
-    async def unacknowledged(self, sent_before: dt.datetime) -> list[Alert]:
-        """Return sent, unacknowledged, not yet escalated alerts older than `sent_before`."""
-        async with self.database.connection.execute(
-                "SELECT * FROM alerts WHERE status = 'sent' AND kind IN ('new', 'moved', "
-                "'contact') AND escalated_at IS NULL AND sent_at <= ?",
-                (iso(sent_before),)) as cursor:
-            rows = await cursor.fetchall()
-        return [_alert(r) for r in rows]
-
-    async def escalate(self, alert: Alert, draft: AlertDraft, now: dt.datetime) -> None:
-        """Mark an alert escalated and queue its copy for the coordinator, atomically."""
+        The copy points to the alert it repeats (acknowledging either stops both). Returns
+        False when another run escalated the alert first, or for a copy (its root escalates).
+        """
+        if alert.parent_id is not None:
+            return False
         async with self.database.transaction() as db:
-            cursor = await db.execute("UPDATE alerts SET escalated_at = ? WHERE id = ? AND "
-                                      "escalated_at IS NULL", (iso(now), alert.id))
-            if cursor.rowcount:
-                booking = await self._get(db, alert.booking_id) if alert.booking_id else None
-                await self._add_alerts(db, booking, [draft])
+            cursor = await db.execute(
+                "UPDATE alerts SET escalated_at = ?, escalations = escalations + 1 WHERE id = ? "
+                "AND escalations = ?", (iso(now), alert.id, alert.escalations))
+            if not cursor.rowcount:
+                return False
+            booking = await self._get(db, alert.booking_id) if alert.booking_id else None
+            await self._add_alerts(db, booking, [draft], alert.user_id if booking is None
+                                   else None, parent_id=alert.id)
+            return True
 
     # --- Reminders, history, privacy --------------------------------------------------------
 
@@ -349,14 +350,11 @@ class BookingStore:
         return booking
 
     async def _add_alerts(self, db: aiosqlite.Connection, booking: Booking | None,
-                          drafts: Sequence[AlertDraft], user_id: int | None = None) -> None:
+                          drafts: Sequence[AlertDraft], user_id: int | None = None,
+                          parent_id: str | None = None) -> None:
         for draft in drafts:
-            await db.execute(
-                "INSERT INTO alerts (id, booking_id, user_id, kind, chat_id, text, buttons) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (uuid.uuid4().hex[:12], booking.id if booking else None,
-                 booking.user_id if booking else user_id, draft.kind, draft.chat_id,
-                 draft.text, int(draft.buttons)))
+            await insert_alert(db, draft, booking.id if booking else None,
+                               booking.user_id if booking else user_id, parent_id)
 
     async def _add_reminders(self, db: aiosqlite.Connection, booking: Booking) -> None:
         for kind, before in REMINDERS:
@@ -375,7 +373,25 @@ class BookingStore:
         return [Booking.from_row(r) for r in rows]
 
 
-def _alert(row: Any) -> Alert:
+async def insert_alert(db: aiosqlite.Connection, draft: AlertDraft, booking_id: int | None,
+                       user_id: int | None, parent_id: str | None = None,
+                       created_at: dt.datetime | None = None) -> str:
+    """Put one alert into the outbox (inside the caller's transaction); return its id."""
+    alert_id = uuid.uuid4().hex[:12]
+    await db.execute(
+        "INSERT INTO alerts (id, booking_id, user_id, kind, chat_id, text, buttons, parent_id, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, strftime('%Y-%m-%dT%H:%M:%SZ', "
+        "'now')))", (alert_id, booking_id, user_id, draft.kind, draft.chat_id, draft.text,
+                     int(draft.buttons), parent_id, iso(created_at) if created_at else None))
+    return alert_id
+
+
+def alert_from_row(row: Any) -> Alert:
+    """Build an Alert from a database row."""
     return Alert(id=row["id"], booking_id=row["booking_id"], kind=row["kind"],
                  chat_id=row["chat_id"], text=row["text"], buttons=bool(row["buttons"]),
-                 status=row["status"], attempts=row["attempts"])
+                 status=row["status"], attempts=row["attempts"], user_id=row["user_id"],
+                 parent_id=row["parent_id"], escalations=row["escalations"],
+                 sent_at=parse_iso(row["sent_at"]) if row["sent_at"] else None,
+                 escalated_at=parse_iso(row["escalated_at"]) if row["escalated_at"] else None)
+

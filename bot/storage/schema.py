@@ -104,4 +104,14 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX history_by_user ON history (user_id, id);
     """,
+    # 3: escalation chains. The coordinator's copies of an alert nobody acknowledged point to
+    #    it (parent_id), and so do the coaches' copies of one crisis-contact request; the
+    #    alert counts how often it was escalated, so repeats stay bounded.
+    """
+    ALTER TABLE alerts ADD COLUMN parent_id TEXT;
+    ALTER TABLE alerts ADD COLUMN escalations INTEGER NOT NULL DEFAULT 0;
+    UPDATE alerts SET escalations = 1 WHERE escalated_at IS NOT NULL;
+    CREATE INDEX alerts_by_parent ON alerts (parent_id);
+    CREATE INDEX alerts_by_user ON alerts (user_id, kind);
+    """,
 )

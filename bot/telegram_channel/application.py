@@ -176,16 +176,19 @@ def build_application(config: ChannelConfig, assistant: Assistant,
     # A shared location: not needed; here is where the guidance point is.
     application.add_handler(MessageHandler(private & (filters.LOCATION | filters.VENUE),
                                            handlers.answer_location))
-    # Anything else in a private chat (contacts, polls, unknown commands): ask for text.
+    # A command the bot does not know: say so, and point to /help.
+    application.add_handler(MessageHandler(private & filters.COMMAND,
+                                           handlers.answer_unknown_command))
+    # Anything else in a private chat (contacts, polls): ask for text.
     application.add_handler(MessageHandler(private & filters.UpdateType.MESSAGES,
                                            handlers.answer_anything_else))
     # One error handler: log without personal data, apologise in the person's language.
     application.add_error_handler(handlers.apologise_for_error)
-    # Background jobs: alerts from the outbox, escalation, reminders, retention.
+    # Background jobs: alerts from the outbox, escalation in working time, reminders, retention.
     jobs = application.job_queue
     if jobs is not None and appointments is not None:
         jobs.run_repeating(delivery.deliver_alerts, delivery.DELIVERY_SECONDS, first=1)
-        jobs.run_repeating(delivery.escalate_unacknowledged, delivery.ESCALATION_SECONDS,
+        jobs.run_repeating(coach_desk.escalate_unacknowledged, coach_desk.ESCALATION_SECONDS,
                            first=5)
         jobs.run_repeating(delivery.send_reminders, delivery.REMINDER_SECONDS, first=3)
         jobs.run_repeating(delivery.purge_old_data, delivery.PURGE_SECONDS, first=60)

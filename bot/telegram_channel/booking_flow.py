@@ -7,19 +7,24 @@ bot restarted mid-way, the person is asked kindly to start again.
 from __future__ import annotations
 
 import html
+import logging
 from typing import Any
 
 from babel import Locale
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.booking.formatting import appointment_card, calendar_file, format_slot_button, format_when
 from bot.booking.slots import Slot
+from bot.core.arguments import parse_number
 from bot.core.languages import BABEL_LOCALES
 from bot.core.safe_text import neutralise
 from bot.storage.bookings import BookingCapReached, BookingRequest, SlotTaken, iso, parse_iso
 from bot.telegram_channel.conversation import language_of, send_text, services, user_data
+
+logger = logging.getLogger(__name__)
 
 MAX_NOTE_CHARS = 300
 
@@ -36,6 +41,12 @@ async def start_booking(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await send_text(update, context, lang, "booking_not_available")
         return
     pack = services(context).assistant.kb.packs[lang]
+    user = update.effective_user
+    if user is not None and await appointments.at_cap(user.id):
+        # Said at the first step, not after six taps: moving a booking is the way on.
+        await send_text(update, context, lang, "booking_cap",
+                        count=str(appointments.coaches.max_upcoming_per_person))
+        return
     user_data(context)["booking"] = {"topic": user_data(context).get("last_topic")}
     if not appointments.coaches.working_now(appointments.clock()):
         following = appointments.next_human_time()
@@ -69,11 +80,17 @@ async def continue_booking(update: Update, context: ContextTypes.DEFAULT_TYPE, s
         await send_text(update, context, lang, "booking_stopped")
     elif step == "l":
         code, _, interpreter = value.partition(":")
+        if (code, interpreter == "1") not in appointments.meeting_options(lang):
+            await send_text(update, context, lang, "booking_restart")
+            return
         state.update(meeting_lang=code, interpreter=interpreter == "1")
         modes = appointments.modes_for(code)
         rows = [_button(pack.text(f"mode_{m}"), f"bk:m:{m}") for m in modes]
         await send_text(update, context, lang, "booking_mode", InlineKeyboardMarkup(rows))
     elif step == "m":
+        if value not in appointments.modes_for(state.get("meeting_lang", "")):
+            await send_text(update, context, lang, "booking_restart")
+            return
         state["mode"] = value
         topic = state.get("topic")
         kb = services(context).assistant.kb
@@ -82,7 +99,8 @@ async def continue_booking(update: Update, context: ContextTypes.DEFAULT_TYPE, s
         rows.append(_button(pack.text("booking_topic_other"), "bk:t:-"))
         await send_text(update, context, lang, "booking_topic", InlineKeyboardMarkup(rows))
     elif step == "t":
-        state["topic"] = None if value == "-" else value
+        known = services(context).assistant.kb.has_topic(value)
+        state["topic"] = value if known else None
         state["awaiting_note"] = True
         await send_text(update, context, lang, "booking_note",
                         InlineKeyboardMarkup([_button(pack.text("button_skip"), "bk:n:")]))
@@ -134,11 +152,12 @@ async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, state: di
     lang = await language_of(update, context)
     appointments = services(context).appointments
     assert appointments is not None
-    try:
-        coach_id, starts, ends = state["slots"][int(value)]
-    except (KeyError, IndexError, ValueError):
+    index = parse_number(value)
+    slots = state.get("slots") or []
+    if index is None or index >= len(slots):
         await send_text(update, context, lang, "booking_restart")
         return
+    coach_id, starts, ends = slots[index]
     state["chosen"] = (coach_id, starts, ends)
     coach = appointments.coaches.coach(coach_id)
     pack = services(context).assistant.kb.packs[lang]
@@ -200,13 +219,13 @@ async def send_card(update: Update, context: ContextTypes.DEFAULT_TYPE, booking_
         return
     kb = services(context).assistant.kb
     coach = appointments.coaches.coach(booking.coach_id)
+    coach_name, link = (coach.name, coach.video_link) if coach else ("", None)
     address = kb.profile.address if kb.profile else ""
-    card = appointment_card(booking, coach.name if coach else "", kb.packs[booking.lang],
-                            kb.packs["fi"], address, appointments.coaches.timezone)
+    card = appointment_card(booking, coach_name, kb.packs[booking.lang], kb.packs["fi"],
+                            address, appointments.coaches.timezone, link)
     await context.bot.send_message(chat.id, html.escape(card, quote=False),
                                    parse_mode=ParseMode.HTML)
-    ics = calendar_file(booking, f"{kb.packs[booking.lang].text('card_title')} #{booking.id}",
-                        address if booking.mode == "visit" else booking.mode)
+    ics = calendar_file(booking, coach_name, kb.packs[booking.lang], address, link)
     await context.bot.send_document(chat.id, InputFile(ics, filename=f"appointment-{booking.id}"
                                                        ".ics"))
 
@@ -247,10 +266,11 @@ async def change_booking(update: Update, context: ContextTypes.DEFAULT_TYPE, ste
     lang = await language_of(update, context)
     appointments = services(context).appointments
     user = update.effective_user
-    if appointments is None or user is None or not value.isdigit():
+    number = parse_number(value)
+    if appointments is None or user is None or number is None:
         await send_text(update, context, lang, "booking_restart")
         return
-    booking = await appointments.store.get(int(value))
+    booking = await appointments.store.get(number)
     if booking is None or booking.user_id != user.id or booking.status != "active":
         await send_text(update, context, lang, "mybooking_none")
         return
@@ -280,16 +300,26 @@ async def ask_consent_to_contact(update: Update, context: ContextTypes.DEFAULT_T
 
 
 async def let_a_coach_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """With the person's consent, alert the coaches on duty and the coordinator."""
+    """With the person's consent, alert the coaches on duty and the coordinator, once."""
     lang = await language_of(update, context)
     appointments = services(context).appointments
     user = update.effective_user
+    if update.callback_query is not None:
+        try:  # the yes button is used up: a second tap must not alert anyone again
+            await update.callback_query.edit_message_reply_markup(reply_markup=None)
+        except BadRequest as exc:
+            logger.info("could not remove the contact button (%s)", type(exc).__name__)
     if appointments is None or user is None:
         return
-    history = await appointments.store.recent_questions(user.id)
-    drafts = appointments.contact_alerts(user.id, user.first_name, lang, history)
-    await appointments.store.add_alerts(None, drafts, user_id=user.id)
-    await send_text(update, context, lang, "contact_me_done")
+    if not await appointments.request_contact(user.id, user.first_name, lang):
+        await send_text(update, context, lang, "contact_me_already")
+        return
+    if appointments.coaches.working_now(appointments.clock()):
+        await send_text(update, context, lang, "contact_me_done")
+        return
+    following = appointments.next_human_time()
+    await send_text(update, context, lang, "contact_me_done_later", when=format_when(
+        following, lang, appointments.coaches.timezone) if following else "–")
 
 
 async def ask_to_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

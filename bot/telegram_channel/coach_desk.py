@@ -1,4 +1,5 @@
-"""The coaches' side: alert buttons and commands to run their day. Staff only, every time."""
+"""The coaches' side: alert buttons, commands to run their day, their own /start and /help,
+and escalating what nobody acknowledged. Staff only, every time."""
 
 from __future__ import annotations
 
@@ -11,15 +12,23 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from bot.booking.appointments import AppointmentBook
+from bot.booking.appointments import Acknowledgement, AppointmentBook
 from bot.booking.formatting import format_when, mode_label
+from bot.core.arguments import parse_alert_id, parse_number
 from bot.core.content import LanguagePack
 from bot.core.safe_text import user_text_html
+from bot.storage.bookings import Booking
 from bot.telegram_channel.conversation import language_of, send_text, services
 
 logger = logging.getLogger(__name__)
 
-_BLOCK = re.compile(r"^(\d{4}-\d{2}-\d{2})\s+(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})$")
+ESCALATION_SECONDS = 30.0
+_BLOCK = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})\s+([0-9]{1,2}:[0-9]{2})\s*-\s*"
+                    r"([0-9]{1,2}:[0-9]{2})$", re.ASCII)
+_ACKNOWLEDGED = {Acknowledgement.DONE: "alert_acknowledged",
+                 Acknowledgement.ALREADY: "alert_acknowledged",
+                 Acknowledgement.UNKNOWN: "alert_unknown",
+                 Acknowledgement.NOT_ALLOWED: "not_allowed"}
 
 
 async def _staff_only(update: Update, context: ContextTypes.DEFAULT_TYPE
@@ -52,13 +61,18 @@ async def handle_alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE
     if appointments is None or query is None:
         return
     pack = _staff_pack(context, appointments)
-    now = appointments.clock()
     if step == "a":
-        await appointments.store.acknowledge(value, now)
-        await query.answer(pack.text("alert_acknowledged"))
+        alert_id = parse_alert_id(value)
+        outcome = await appointments.acknowledge(query.from_user.id, alert_id) if alert_id \
+            else Acknowledgement.UNKNOWN
+        if outcome == Acknowledgement.NOT_ALLOWED:
+            logger.warning("refused to acknowledge an alert of another coach")
+        await query.answer(pack.text(_ACKNOWLEDGED[outcome]),
+                           show_alert=outcome == Acknowledgement.NOT_ALLOWED)
         return
-    if step in ("d", "n") and value.isdigit():
-        booking = await appointments.store.get(int(value))
+    number = parse_number(value)
+    if step in ("d", "n") and number is not None:
+        booking = await appointments.store.get(number)
         if booking is None or not appointments.coaches.may_manage(query.from_user.id,
                                                                   booking.coach_id):
             await query.answer(pack.text("not_allowed"), show_alert=True)
@@ -97,10 +111,7 @@ async def _show_days(update: Update, context: ContextTypes.DEFAULT_TYPE, days: i
     lines = [f"<b>{html.escape(pack.text(title))}</b>"]
     for person in coaches:
         for booking in await appointments.store.for_coach(person.id, start, end):
-            when = format_when(booking.starts_at, pack.lang, zone)
-            lines.append(f"#{booking.id} {html.escape(when)} · {user_text_html(booking.first_name)}"
-                         f" · {html.escape(mode_label(pack, booking.mode))} · "
-                         f"{html.escape(booking.meeting_lang)}"
+            lines.append(_listing(booking, pack, appointments)
                          + ("" if coach else f" · {html.escape(person.name)}"))
     if len(lines) == 1:
         lines.append(html.escape(pack.text("coach_nothing")))
@@ -116,7 +127,10 @@ async def block_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     pack = _staff_pack(context, appointments)
     coach = appointments.coaches.coach_of_user(user.id)
     match = _BLOCK.match(" ".join(context.args or []))
-    if coach is None or match is None:
+    if coach is None:
+        await send_text(update, context, pack.lang, "coach_block_not_coach")
+        return
+    if match is None:
         await send_text(update, context, pack.lang, "coach_block_usage")
         return
     zone = appointments.coaches.timezone
@@ -129,9 +143,28 @@ async def block_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if end <= start:
         await send_text(update, context, pack.lang, "coach_block_usage")
         return
-    await appointments.store.block(coach.id, start, end)
-    await send_text(update, context, pack.lang, "coach_blocked",
-                    when=f"{format_when(start, pack.lang, zone)}–{end.strftime('%H:%M')}")
+    when = f"{format_when(start, pack.lang, zone)}–{end.strftime('%H:%M')}"
+    clashing = await appointments.block_time(coach.id, start, end)
+    if clashing:
+        # Nothing is blocked over a client's appointment: the coach cancels it with a
+        # message first (the client is told), then blocks.
+        head = html.escape(pack.text("coach_block_conflict", when=when,
+                                     number=str(clashing[0].id)), quote=False)
+        lines = [_listing(booking, pack, appointments) for booking in clashing]
+        chat = update.effective_chat
+        if chat is not None:
+            await context.bot.send_message(chat.id, "\n".join([head, *lines]),
+                                           parse_mode=ParseMode.HTML)
+        return
+    await send_text(update, context, pack.lang, "coach_blocked", when=when)
+
+
+def _listing(booking: Booking, pack: LanguagePack, appointments: AppointmentBook) -> str:
+    """One appointment as a line of /today, /week and /block: number, time, client, mode."""
+    when = format_when(booking.starts_at, pack.lang, appointments.coaches.timezone)
+    return (f"#{booking.id} {html.escape(when)} · {user_text_html(booking.first_name)} · "
+            f"{html.escape(mode_label(pack, booking.mode))} · "
+            f"{html.escape(booking.meeting_lang)}")
 
 
 async def cancel_appointment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -142,8 +175,8 @@ async def cancel_appointment(update: Update, context: ContextTypes.DEFAULT_TYPE)
         return
     pack = _staff_pack(context, appointments)
     args = context.args or []
-    booking = await appointments.store.get(int(args[0])) if args and args[0].isdigit() \
-        else None
+    number = parse_number(args[0]) if args else None
+    booking = await appointments.store.get(number) if number is not None else None
     allowed = booking is not None and booking.status == "active" and \
         appointments.coaches.may_manage(user.id, booking.coach_id)
     if booking is None or not allowed or len(args) < 2:
@@ -159,3 +192,20 @@ async def cancel_appointment(update: Update, context: ContextTypes.DEFAULT_TYPE)
                                    head + user_text_html(" ".join(args[1:])[:500]) + tail,
                                    parse_mode=ParseMode.HTML)
     await send_text(update, context, pack.lang, "coach_cancel_done")
+
+
+async def greet_staff(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str) -> bool:
+    """Give a coach or coordinator their own /start or /help (`key`); False for anyone else."""
+    appointments = services(context).appointments
+    user = update.effective_user
+    if appointments is None or user is None or not appointments.coaches.is_staff(user.id):
+        return False
+    await send_text(update, context, appointments.coaches.coach_language, key)
+    return True
+
+
+async def escalate_unacknowledged(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send the coordinator what nobody acknowledged in working time, and repeat it (bounded)."""
+    appointments = services(context).appointments
+    if appointments is not None:
+        await appointments.escalate_due()

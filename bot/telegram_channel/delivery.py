@@ -1,4 +1,4 @@
-"""Background jobs: deliver handoff alerts, escalate unacknowledged ones, send reminders, purge.
+"""Background jobs: deliver handoff alerts, send reminders, purge (escalation: coach_desk).
 
 Alerts are read from the outbox table, so they survive restarts. Delivery is at least
 once: an alert is marked sent only after Telegram accepted it, and every copy carries
@@ -24,7 +24,6 @@ from bot.telegram_channel.conversation import services
 logger = logging.getLogger(__name__)
 
 DELIVERY_SECONDS = 2.0
-ESCALATION_SECONDS = 30.0
 REMINDER_SECONDS = 30.0
 PURGE_SECONDS = 6 * 3600.0
 MAX_BACKOFF = dt.timedelta(minutes=10)
@@ -93,19 +92,6 @@ async def _forward_voice(context: ContextTypes.DEFAULT_TYPE, appointments: Appoi
     except (BadRequest, Forbidden, NetworkError) as exc:
         logger.warning("could not forward the voice message of booking %s (%s)", booking.id,
                        type(exc).__name__)
-
-
-async def escalate_unacknowledged(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Send the coordinator alerts no coach acknowledged in time, during working hours."""
-    appointments = services(context).appointments
-    if appointments is None:
-        return
-    now = appointments.clock()
-    if not appointments.coaches.working_now(now):
-        return  # nobody could have acknowledged at night; the clock runs in working hours
-    timeout = dt.timedelta(minutes=appointments.coaches.ack_timeout_minutes)
-    for alert in await appointments.store.unacknowledged(now - timeout):
-        await appointments.store.escalate(alert, appointments.escalation(alert.text), now)
 
 
 async def send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:

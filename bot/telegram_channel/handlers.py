@@ -50,6 +50,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await services(context).database.set_language(user.id, chosen)
         await _welcome(update, context, chosen)
         return
+    if await coach_desk.greet_staff(update, context, "staff_start"):
+        return
     stored = await services(context).database.language_of(user.id) if user else None
     lang = stored or from_telegram_code(user.language_code if user else None)
     if lang is None:
@@ -85,7 +87,9 @@ async def show_privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Explain how to use the bot."""
+    """Explain how to use the bot (to a coach: the coaches' commands)."""
+    if await coach_desk.greet_staff(update, context, "staff_help"):
+        return
     await send_text(update, context, await language_of(update, context), "help")
 
 
@@ -195,6 +199,11 @@ async def answer_sticker(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def answer_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Say the bot does not need a location, and where the guidance point is."""
     await send_text(update, context, await language_of(update, context), "location")
+
+
+async def answer_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Say that the bot does not know this command, and point to /help."""
+    await send_text(update, context, await language_of(update, context), "unknown_command")
 
 
 async def answer_anything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import urlparse
+from collections.abc import Sequence
+from urllib.parse import unquote, urlparse
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -26,7 +27,13 @@ CHANNEL_ACTIONS = frozenset({LANGUAGE_ACTION, "bk", "mb", "al", "fg", "ct"})
 
 _LTR_ISOLATE, _POP_ISOLATE = "\u2066", "\u2069"
 _URL = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"').,;:!?\]]")
-_LTR_RUN = re.compile(r"(?:\+?\d[\d ()\-]{4,}\d|[A-Za-z0-9][A-Za-z0-9 .,'’/\-–]*[A-Za-z0-9.])")
+_LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
+"""Latin-script letters, ä ö å é ş ... included: a Finnish word must never be cut apart."""
+_MARKS = "\u0300-\u036f"
+"""Combining diacritics (a decomposed ä is a + U+0308) stay inside their word."""
+_LTR_RUN = re.compile(
+    rf"(?:\+?\d[\d ()\-]{{4,}}\d"
+    rf"|[{_LATIN}0-9][{_LATIN}{_MARKS}0-9 .,'’/\-–]*[{_LATIN}{_MARKS}0-9.])")
 
 
 def reply_html(reply: Reply, source_label: str) -> list[str]:
@@ -36,8 +43,9 @@ def reply_html(reply: Reply, source_label: str) -> list[str]:
     if reply.title:
         rendered[0] = f"<b>{html.escape(reply.title)}</b>\n\n{rendered[0]}"
     if reply.sources:
-        links = "\n".join(_source_link(url, source_label, reply.right_to_left)
-                          for url in reply.sources)
+        links = "\n".join(_source_link(url, label, source_label, reply.right_to_left)
+                          for url, label in zip(reply.sources, source_names(reply.sources),
+                                                strict=True))
         if len(rendered[-1]) + len(links) < CHUNK_CHARS:
             rendered[-1] += "\n\n" + links
         else:
@@ -72,9 +80,28 @@ def _plain_html(text: str, right_to_left: bool) -> str:
     return "".join(pieces)
 
 
-def _source_link(url: str, label: str, right_to_left: bool) -> str:
-    host = urlparse(url).netloc.removeprefix("www.")
-    anchor = f'<a href="{html.escape(url, quote=True)}">{html.escape(host)}</a>'
+def source_names(urls: Sequence[str]) -> list[str]:
+    """Name each source link by its site, adding as much of the path as tells two apart."""
+    parsed = [urlparse(url) for url in urls]
+    hosts = [p.netloc.removeprefix("www.") for p in parsed]
+    paths = [[unquote(part) for part in p.path.split("/") if part] for p in parsed]
+    names = list(hosts)
+    for depth in range(1, 1 + max((len(p) for p in paths), default=0)):
+        clashing = {n for n in names if names.count(n) > 1}
+        if not clashing:
+            break
+        names = [_with_path(host, path, depth) if name in clashing and path else name
+                 for name, host, path in zip(names, hosts, paths, strict=True)]
+    return [name if len(name) <= 60 else name[:59] + "…" for name in names]
+
+
+def _with_path(host: str, path: list[str], depth: int) -> str:
+    shown = "/".join(path[-depth:])
+    return f"{host}/{shown}" if depth >= len(path) else f"{host}/…/{shown}"
+
+
+def _source_link(url: str, name: str, label: str, right_to_left: bool) -> str:
+    anchor = f'<a href="{html.escape(url, quote=True)}">{html.escape(name)}</a>'
     link = f"🔗 {html.escape(label)}: {anchor}"
     return f"{_LTR_ISOLATE}{link}{_POP_ISOLATE}" if right_to_left else link
 
