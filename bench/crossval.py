@@ -230,8 +230,8 @@ def read_all(observations: list[Observation],
 def grid(crisis: float) -> Iterator[Tuning]:
     """The tunings `--sweep` tries (the crisis threshold is chosen first, on its own)."""
     for weight, sentence, answer, candidate, margin in itertools.product(
-            (0.4, 0.55, 0.7, 0.85), (0.0, 0.3), (0.35, 0.45, 0.55), (0.2, 0.3),
-            (0.0, 0.05, 0.1)):
+            (0.3, 0.4, 0.5, 0.6), (0.0, 0.3), (0.25, 0.3, 0.35, 0.4), (0.15, 0.2, 0.25, 0.3),
+            (0.05, 0.1, 0.15)):
         yield Tuning(semantic_weight=weight, sentence_weight=sentence, answer=answer,
                      candidate=candidate, margin=margin, crisis=crisis)
 

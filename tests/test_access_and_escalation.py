@@ -83,7 +83,7 @@ async def test_let_a_coach_contact_me_is_deduplicated_capped_and_its_button_remo
         live: LiveBot, assistant: Assistant) -> None:
     pack = assistant.kb.packs["so"]
     await live.commands(402, "start", "so", lang="so")
-    crisis = await live.says(402, pack.intents["crisis"][0], "so")
+    crisis = await live.says(402, pack.crisis.phrases[0], "so")
     consent = await live.taps(402, crisis[0], "contact:", "so")
     replies = await live.taps(402, consent[-1], "ct:yes:", "so")
     for _ in range(9):  # an old client, or a fast thumb, taps the used-up button again

@@ -177,7 +177,7 @@ async def test_crisis_contact_outside_hours_says_when_a_coach_will_answer(
     clock.now = SUNDAY_EVENING
     pack = assistant.kb.packs[lang]
     await live.commands(507, "start", lang, lang=lang)
-    crisis = await live.says(507, pack.intents["crisis"][0], lang)
+    crisis = await live.says(507, pack.crisis.phrases[0], lang)
     consent = await live.taps(507, crisis[0], "contact:", lang)
 
     done = await live.taps(507, consent[-1], "ct:yes:", lang)

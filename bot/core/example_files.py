@@ -92,8 +92,10 @@ def check_phrasings(path: Path, phrasings: dict[str, tuple[str, ...]],
     """Report phrasings of unknown entries, and entries with too few examples to learn from."""
     for entry_id in phrasings:
         if entry_id not in questions:
-            problems.append(Problem(path, 1, f"phrasings for unknown entry '{entry_id}'",
-                                    "use the id of an entry of this language", lang=lang))
+            problems.append(Problem(path, 1, f"phrasings for '{entry_id}', which this language "
+                                    "has no entry for", "they are not used until the entry "
+                                    "exists; check the id's spelling", severity="warning",
+                                    lang=lang))
     for entry_id, count in questions.items():
         total = count + len(phrasings.get(entry_id, ()))
         if total < MIN_EXAMPLES_PER_ENTRY:

@@ -7,8 +7,8 @@ scores are averaged:
 - word coverage: how much of the message's information (IDF-weighted stems) the
   document's questions, title and keywords contain; unknown words are matched to
   the vocabulary with rapidfuzz (`process.cdist`) so typos still count;
-- character n-grams: TF-IDF cosine of 3- and 4-grams against each single question,
-  the best question counting; this absorbs typos, word forms and compounds.
+- character n-grams: TF-IDF cosine of 3- and 4-grams against each single question or
+  phrasing, the best one counting; this absorbs typos, word forms and compounds.
 
 Both run on inverted indexes built once at load time, so a reply costs little
 even when the knowledge base is a hundred times larger. Russian, Arabic and
@@ -82,16 +82,20 @@ class Matcher:
         self.word_weight = word_weight
         self.documents: list[Document] = []
         texts: list[list[str]] = []
+        phrasings: list[list[str]] = []
         for lang, pack in kb.packs.items():
             for entry in pack.entries.values():
                 self.documents.append(Document(entry.id, lang))
                 texts.append([*entry.questions, entry.title, *entry.keywords])
+                phrasings.append(list(pack.phrasings.get(entry.id, ())))
             for name, examples in pack.intents.items():
                 self.documents.append(Document(INTENT_PREFIX + name, lang))
                 texts.append(list(examples))
+                phrasings.append([])
             if pack.crisis.phrases:
                 self.documents.append(Document(INTENT_PREFIX + "crisis", lang))
                 texts.append(list(pack.crisis.phrases))
+                phrasings.append([])
         # One index per language: how common a word or n-gram is depends on the language,
         # and a phrase every Arabic question shares must not look rare next to Finnish ones.
         self.languages = list(kb.packs)
@@ -103,10 +107,15 @@ class Matcher:
             members = [i for i, d in enumerate(self.documents) if d.lang == lang]
             self.slices[lang] = slice(members[0], members[-1] + 1)
             docs = [texts[i] for i in members]
+            # Word coverage reads the questions, title and keywords: a document holding every
+            # word of thirty stories would cover any message. Each phrasing is one more
+            # question for the n-gram similarity, which takes the best single one.
+            everything = [texts[i] + phrasings[i] for i in members]
             self.words_by_lang[lang] = _WordIndex([[stems(t, lang) for t in d] for d in docs])
-            self.native[lang] = _NgramIndex([[fold(t) for t in d] for d in docs])
+            self.native[lang] = _NgramIndex([[fold(t) for t in d] for d in everything])
             if lang in TRANSLITERATED:
-                self.latin[lang] = _NgramIndex([[_latin_form(t, lang) for t in d] for d in docs])
+                self.latin[lang] = _NgramIndex([[_latin_form(t, lang) for t in d]
+                                                for d in everything])
 
     def document_share(self, lang: str) -> dict[str, float]:
         """Return, for each stem, the share of `lang`'s documents that contain it."""

@@ -1,15 +1,17 @@
 """The semantic layer: what a message means, from sentence vectors, learned from the content.
 
-One classifier is trained on the content's own example messages, in every language at
-once (the encoder is multilingual, so a Somali phrasing also teaches the Arabic reading).
-Its classes are every entry id, the intents `@greeting`, `@thanks`, `@handoff` and
-`@out_of_scope` (so "I don't know that" is a learned answer), one class per kind of danger
-(`@crisis:fire-smoke` ..., the examples of `crisis.yaml`) and `@near_miss` (its
-`not_crisis` lines). Learning each kind of danger against every topic at once recognised
-more held-out crisis examples at the same false-alarm rate than one crisis class, or a
-separate crisis-or-not model (about 90 % against 85 % and 83 % at 1 % false alarms on
-held-out questions). The crisis probability is the sum over the kinds; the topic
-probabilities are the rest, renormalised.
+Two classifiers are trained on the content's own example messages, in every language at
+once (the encoder is multilingual, so a Somali phrasing also teaches the Arabic reading):
+
+- the topic model: every entry id and the intents `@greeting`, `@thanks`, `@handoff` and
+  `@out_of_scope`, so "I don't know that" is a learned answer;
+- the danger model: the same classes plus one class per kind of danger
+  (`@crisis:fire-smoke` ..., the examples of `crisis.yaml`) and `@near_miss` (its
+  `not_crisis` lines), with stronger weight decay. Learning each kind of danger against
+  every topic recognised more held-out crisis examples at the same false-alarm rate than
+  one crisis class or a crisis-or-not model (about 90 % against 85 % and 83 % at 1 % false
+  alarms on held-out questions); the crisis probability is the sum over the kinds. The
+  stronger decay that helps it costs the topics accuracy, hence two models.
 
 A message is read whole and sentence by sentence: the question is often the last
 sentence of a story, a greeting may stand before it, and one crisis sentence inside
@@ -31,8 +33,8 @@ from bot.core.encoding import EmbeddingCache, Encoder
 INTENT_LABELS = ("greeting", "thanks", "handoff", "out_of_scope")
 """Intents the topic classifier learns beside the entries (as '@greeting' etc.)."""
 CRISIS_PREFIX, NEAR_MISS = "@crisis:", "@near_miss"
-L2 = 1e-2
-"""Weight decay of the classifier, chosen by cross-validation on the content."""
+TOPIC_L2, DANGER_L2 = 1e-3, 1e-2
+"""Weight decay of the two models, chosen by cross-validation on the content."""
 MAX_SENTENCES = 4
 """The last sentences of a long message that are also read one by one."""
 MIN_SENTENCE_WORDS = 2
@@ -95,7 +97,7 @@ class TrainingSet:
     def model_key(self) -> tuple[str, ...]:
         """Return everything the models learn from, as the key of their cache file."""
         return (*self.all_texts(), *self.labels, f"examples={len(self.texts)}",
-                *self.crisis_kinds, f"model=softmax-crisis-kinds-l2={L2}")
+                *self.crisis_kinds, f"models=topics-l2={TOPIC_L2},danger-l2={DANGER_L2}")
 
     def all_texts(self) -> tuple[str, ...]:
         """Return every text to encode, in one fixed order (the cache's key)."""
@@ -103,16 +105,16 @@ class TrainingSet:
 
 
 class SemanticLayer:
-    """Reads messages with an encoder and a classifier trained on the content."""
+    """Reads messages with an encoder and two classifiers trained on the content."""
 
-    def __init__(self, encoder: Encoder, model: SoftmaxClassifier) -> None:
+    def __init__(self, encoder: Encoder, topics: SoftmaxClassifier,
+                 danger: SoftmaxClassifier) -> None:
         self.encoder = encoder
-        self.model = model
-        self._crisis_columns = [i for i, label in enumerate(model.labels)
+        self.topics = topics
+        self.danger = danger
+        self._crisis_columns = [i for i, label in enumerate(danger.labels)
                                 if label.startswith(CRISIS_PREFIX)]
-        self._topic_columns = [i for i, label in enumerate(model.labels)
-                               if not label.startswith(CRISIS_PREFIX) and label != NEAR_MISS]
-        self.labels = tuple(model.labels[i] for i in self._topic_columns)
+        self.labels = topics.labels
 
     @classmethod
     def train(cls, kb: KnowledgeBase, encoder: Encoder,
@@ -126,20 +128,24 @@ class SemanticLayer:
         stored = cache.arrays(encoder, "models", model_key)
         if stored is not None:
             try:
-                return cls(encoder, SoftmaxClassifier.from_arrays(stored, "model."))
+                return cls(encoder, SoftmaxClassifier.from_arrays(stored, "topics."),
+                           SoftmaxClassifier.from_arrays(stored, "danger."))
             except (KeyError, ValueError):
                 pass  # an older cache format: train again
         layer = cls.fit(encoder, data, cache.vectors(encoder, texts))
-        cache.store_arrays(encoder, "models", model_key, layer.model.to_arrays("model."))
+        cache.store_arrays(encoder, "models", model_key, {
+            **layer.topics.to_arrays("topics."), **layer.danger.to_arrays("danger.")})
         return layer
 
     @classmethod
     def fit(cls, encoder: Encoder, data: TrainingSet,
             vectors: NDArray[np.float32]) -> SemanticLayer:
-        """Fit the classifier on already encoded examples (cross-validation uses this)."""
+        """Fit both models on already encoded examples (cross-validation uses this)."""
+        n = len(data.texts)
+        topics = SoftmaxClassifier.fit(vectors[:n], data.labels, l2=TOPIC_L2)
         labels = [*data.labels, *(CRISIS_PREFIX + kind for kind in data.crisis_kinds),
                   *[NEAR_MISS] * len(data.near_misses)]
-        return cls(encoder, SoftmaxClassifier.fit(vectors, labels, l2=L2))
+        return cls(encoder, topics, SoftmaxClassifier.fit(vectors, labels, l2=DANGER_L2))
 
     def read(self, text: str) -> Reading:
         """Read `text` whole and, when it has several sentences, each of its last ones."""
@@ -150,11 +156,9 @@ class SemanticLayer:
 
     def read_vectors(self, vectors: NDArray[np.float32]) -> Reading:
         """Read already encoded segments: the whole message first, then its sentences."""
-        p = self.model.probabilities(vectors)
-        crisis = float(p[:, self._crisis_columns].sum(axis=1).max())
-        topics = p[:, self._topic_columns]
-        topics = topics / np.maximum(topics.sum(axis=1, keepdims=True), 1e-9)
-        return Reading(self.labels, topics[0], topics[1:], crisis)
+        topics = self.topics.probabilities(vectors)
+        danger = self.danger.probabilities(vectors)[:, self._crisis_columns].sum(axis=1)
+        return Reading(self.labels, topics[0], topics[1:], float(danger.max()))
 
 
 def sentences(text: str) -> list[str]:

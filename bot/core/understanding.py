@@ -31,22 +31,28 @@ CRISIS_LABEL = INTENT_PREFIX + "crisis"
 
 @dataclass(frozen=True)
 class Tuning:
-    """The decision's thresholds and weights (see `bench/crossval.py` for how they were chosen)."""
+    """The decision's thresholds and weights.
 
-    semantic_weight: float = 0.6
+    Chosen with `python bench/crossval.py --sweep` (5-fold on the content's own examples;
+    the figures are in docs/benchmarks.md). The lexical-only values are the earlier
+    matcher's, cross-validated the same way.
+    """
+
+    semantic_weight: float = 0.4
     """Share of the semantic probability in a fused score; the rest is the lexical score."""
     sentence_weight: float = 0.0
     """In a message of several sentences, the share of the question's own sentence (the
     last one) in the semantic probabilities; the rest is the whole message."""
-    answer: float = 0.45
+    answer: float = 0.30
     """A fused score at least this, with no close rival, is answered directly."""
-    candidate: float = 0.25
+    candidate: float = 0.30
     """Below this the assistant says honestly that it does not know."""
-    margin: float = 0.08
+    margin: float = 0.10
     """A rival within this of the best is offered beside it instead of guessing."""
     intent: float = 0.40
-    crisis: float = 0.5
-    """Crisis probability from which the semantic detector fires."""
+    crisis: float = 0.72
+    """Crisis probability from which the semantic detector fires: the lowest that flags at
+    most 1 % of held-out questions and intents (`--max-false-crisis 0.01`)."""
     lexical_crisis: float = 0.55
     """Lexical similarity to a crisis phrase from which it counts as a crisis."""
     lexical_only_answer: float = 0.40
