@@ -38,7 +38,7 @@ class Tuning:
     matcher's, cross-validated the same way.
     """
 
-    semantic_weight: float = 0.4
+    semantic_weight: float = 0.5
     """Share of the semantic probability in a fused score; the rest is the lexical score."""
     sentence_weight: float = 0.0
     """In a message of several sentences, the share of the question's own sentence (the
@@ -50,7 +50,7 @@ class Tuning:
     margin: float = 0.10
     """A rival within this of the best is offered beside it instead of guessing."""
     intent: float = 0.40
-    crisis: float = 0.72
+    crisis: float = 0.73
     """Crisis probability from which the semantic detector fires: the lowest that flags at
     most 1 % of held-out questions and intents (`--max-false-crisis 0.01`)."""
     lexical_crisis: float = 0.55
