@@ -35,6 +35,12 @@ def assistant() -> Assistant:
                                   cache_dir=VECTOR_CACHE)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def warm_vector_cache(assistant: Assistant) -> None:
+    """Encode the content once before any test, so no `ohjaamo` process a test starts
+    has to (on a fresh clone that takes minutes, longer than a process may run)."""
+
+
 @pytest.fixture(scope="session")
 def lexical_assistant(assistant: Assistant) -> Assistant:
     """Return the assistant as it answers when the encoder cannot load: lexical matching only."""
