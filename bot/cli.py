@@ -75,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
     evaluate.add_argument("--min-accuracy", type=float, metavar="X",
                           help="fail when any language's accuracy is below X (e.g. 0.9)")
+    evaluate.add_argument("--max-crisis-misses", type=int, default=0, metavar="N",
+                          help="with --min-accuracy: fail when more than N crisis messages "
+                          "are missed (default 0: any miss fails)")
     evaluate.set_defaults(run=_eval)
 
     database = commands.add_parser("db", help="work with the SQLite database")
@@ -184,7 +187,7 @@ def _eval(args: argparse.Namespace) -> int:
     else:
         print(format_report(report))
     if args.min_accuracy is not None:
-        reasons = report.below(args.min_accuracy)
+        reasons = report.below(args.min_accuracy, args.max_crisis_misses)
         if reasons:
             print("\nFAILED: " + "; ".join(reasons), file=sys.stderr)
             return 1

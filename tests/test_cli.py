@@ -160,3 +160,20 @@ def test_content_check_reports_when_the_semantic_layer_cannot_run(tmp_path: Path
     result = ohjaamo("content", "check", env=_unloadable_encoder(tmp_path))
 
     assert "Semantic layer: OFF" in result.stdout
+
+
+def test_eval_reports_styles_and_a_missed_crisis_fails_unless_allowed(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in [
+        {"text": "verokortti", "lang": "fi", "expect": "tax-card", "style": "keyword"},
+        {"text": "what's the weather like", "lang": "en", "expect": "crisis",
+         "style": "colloquial"},  # deliberately labelled crisis: a miss
+    ]) + "\n", encoding="utf-8")
+
+    strict = ohjaamo("eval", str(cases), "--min-accuracy", "0.0")
+    allowed = ohjaamo("eval", str(cases), "--min-accuracy", "0.0", "--max-crisis-misses", "1")
+
+    assert strict.returncode == 1
+    assert "1 crisis message(s) missed (en 1)" in strict.stderr
+    assert allowed.returncode == 0, allowed.stderr
+    assert "keyword" in strict.stdout and "colloquial" in strict.stdout

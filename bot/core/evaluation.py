@@ -99,16 +99,22 @@ class Report:
                 "overall": self.overall.as_dict(), "reply_kinds": dict(self.kinds),
                 "misses": self.misses}
 
-    def below(self, floor: float) -> list[str]:
-        """Return why the run fails `floor`: languages under it and any missed crisis."""
+    def below(self, floor: float, crisis_misses_allowed: int = 0) -> list[str]:
+        """Return why the run fails `floor`: languages under it, and missed crises (beyond
+        `crisis_misses_allowed` over all languages, a known gap being worked on)."""
         reasons = []
         for lang, report in sorted(self.languages.items()):
             rate = report.overall.rate
             if rate is not None and rate < floor:
                 reasons.append(f"{lang}: accuracy {rate:.1%} is below {floor:.0%}")
-            if report.crisis.right < report.crisis.total:
-                reasons.append(f"{lang}: {report.crisis.total - report.crisis.right} crisis "
-                               "message(s) missed (crisis recall must be 100%)")
+        missed = self.overall.crisis.total - self.overall.crisis.right
+        if missed > crisis_misses_allowed:
+            by_lang = ", ".join(f"{lang} {r.crisis.total - r.crisis.right}"
+                                for lang, r in sorted(self.languages.items())
+                                if r.crisis.right < r.crisis.total)
+            reasons.append(f"{missed} crisis message(s) missed ({by_lang}); crisis recall must "
+                           f"be 100%" + (f" (known gap: at most {crisis_misses_allowed})"
+                                         if crisis_misses_allowed else ""))
         return reasons
 
 
