@@ -176,4 +176,5 @@ def test_eval_reports_styles_and_a_missed_crisis_fails_unless_allowed(tmp_path: 
     assert strict.returncode == 1
     assert "1 crisis message(s) missed (en 1)" in strict.stderr
     assert allowed.returncode == 0, allowed.stderr
-    assert "keyword" in strict.stdout and "colloquial" in strict.stdout
+    assert "keyword" in strict.stdout
+    assert "colloquial" in strict.stdout
