@@ -50,7 +50,7 @@ class Tuning:
     margin: float = 0.10
     """A rival within this of the best is offered beside it instead of guessing."""
     intent: float = 0.40
-    crisis: float = 0.73
+    crisis: float = 0.74
     """Crisis probability from which the semantic detector fires: the lowest that flags at
     most 1 % of held-out questions and intents (`--max-false-crisis 0.01`)."""
     lexical_crisis: float = 0.55
