@@ -324,7 +324,7 @@ def main() -> int:
             f"Tuning used: `{tuning}`.\n")
     print(text)
     if args.write:
-        write_section(text, MARK_START, MARK_END,
+        write_section(f"{MARK_START}\n\n{text}\n{MARK_END}", MARK_START, MARK_END,
                       "Cross-validation on the content (leave phrasings out)")
     return 0
 
