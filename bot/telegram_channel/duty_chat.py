@@ -13,6 +13,7 @@ is marked done only after Telegram accepted it, and `relay_pending` retries the 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 
@@ -123,18 +124,20 @@ async def relay_from_person(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     chat = await desk.store.live_for(user.id)
     if chat is None:
         return  # no human chat: the bot answers as always
-    if message.text:
-        reply = await services(context).assistant.handle(
-            Message(message.text, chat.lang, str(user.id)))
-        if reply.kind is ReplyKind.CRISIS:
-            # The crisis layer never waits for a human: numbers first, then the coach is told.
-            await send_reply(update, context, replace(reply, buttons=()))
-            await desk.store.flag(chat.id, crisis=True)
-            await _note(context, desk, chat, "duty_crisis_alert")
     if message.voice or message.audio or message.video_note:
         await desk.store.flag(chat.id, voice=True)
     await duty_relay.relay(context, desk, chat, TO_STAFF, message.chat_id, message.message_id,
-                 message.text or message.caption)
+                           message.text or message.caption)
+    if message.text:
+        # The crisis layer never waits for a human: the numbers come at once and the coach
+        # is flagged. Understanding runs in a worker thread, so the encoder does not hold
+        # up the other conversations' relays.
+        reply = await asyncio.to_thread(services(context).assistant.reply_to,
+                                        Message(message.text, chat.lang, str(user.id)))
+        if reply.kind is ReplyKind.CRISIS:
+            await send_reply(update, context, replace(reply, buttons=()))
+            await desk.store.flag(chat.id, crisis=True)
+            await _note(context, desk, chat, "duty_crisis_alert")
     raise ApplicationHandlerStop
 
 
