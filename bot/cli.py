@@ -214,12 +214,22 @@ def _coaches_check(args: argparse.Namespace) -> int:
     from bot.booking.coaches import load_coaches
 
     path = args.path or Path(settings.get("OHJAAMO_COACHES"))
+    from bot.core.profile import ServiceProfile
+    from bot.core.service_file import load_service_file
+    from bot.duty.rota import load_rota
+
     try:
         book = load_coaches(path)
+        profile_problems: list[Any] = []
+        service = settings.content_root() / "service.yaml"
+        profile = load_service_file(service, profile_problems) if service.is_file() else None
+        hours = profile.duty if isinstance(profile, ServiceProfile) else ()
+        rota = load_rota(path, book, hours)
     except ContentError as exc:
         print("\n".join(str(p) for p in exc.problems))
         return 1
-    print(f"OK: {path} has {len(book.coaches)} coach(es).")
+    duty = f"; duty chat in {rota.staff_chat_id}" if rota else "; no duty chat"
+    print(f"OK: {path} has {len(book.coaches)} coach(es){duty}.")
     return 0
 
 

@@ -50,6 +50,9 @@ SETTINGS: tuple[Setting, ...] = (
             "How many times a failed Telegram call is retried (network errors, 5xx, 429)."),
     Setting("OHJAAMO_RETENTION_DAYS", "30",
             "Days after an appointment when notes and question histories are deleted."),
+    Setting("OHJAAMO_DUTY_TRANSCRIPT_DAYS", "0",
+            "Days to keep the texts of live duty chats; 0 (the default) keeps no texts, only "
+            "the message ids needed to relay them."),
     Setting("OHJAAMO_LOG_LEVEL", "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
     Setting("OHJAAMO_CACHE", "./data/cache",
             "Folder for the content's sentence vectors and trained models, so a restart with "

@@ -81,6 +81,18 @@ UI_KEYS: dict[str, tuple[str, ...]] = {
     "alert_escalated_again": ("count", "total"), "alert_moved_from": ("when",),
     "alert_moved_away": (), "coach_block_conflict": ("when", "number"),
     "coach_block_not_coach": (), "staff_start": (), "staff_help": (), "unknown_command": (),
+    # Live duty chat
+    "button_chat_now": (), "duty_next": ("when",), "duty_coming": ("coach",),
+    "duty_waiting": ("position", "minutes"), "duty_already": (), "button_end_chat": (),
+    "duty_joined": ("coach",), "duty_transferred": ("coach",), "duty_requeued": (),
+    "duty_ended_by_you": (), "duty_ended_by_coach": (), "duty_not_chatting": (),
+    "duty_unserved": ("when",), "privacy_duty_chat": (), "privacy_duty_transcripts": ("days",),
+    "duty_new_chat": (), "duty_queue_place": ("position",), "duty_flag_crisis": (),
+    "duty_topic_ended": (), "button_take": (), "button_transfer": (), "button_close_chat": (),
+    "duty_taken_by": ("coach",), "duty_transferred_staff": ("coach",), "duty_transfer_to": (),
+    "duty_requeued_staff": ("language",), "duty_closed_by_staff": ("coach",),
+    "duty_closed_by_person": (), "duty_crisis_alert": (), "duty_left_report": ("count",),
+    "duty_chat_gone": (), "duty_unserved_staff": (),
 }
 """Every UI string the program uses; each language's ui.yaml must define them all."""
 

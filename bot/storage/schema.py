@@ -114,4 +114,50 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX alerts_by_parent ON alerts (parent_id);
     CREATE INDEX alerts_by_user ON alerts (user_id, kind);
     """,
+    # 4: live duty chat. One row per conversation (at most one live per person), its forum
+    #    topic in the staff group, and the relay: which message became which on the other
+    #    side (ids only; `text` is filled only when the operator keeps transcripts). A relay
+    #    row is written before the copy is sent, so nothing is lost across a crash.
+    """
+    CREATE TABLE duty_chats (
+        id                 INTEGER PRIMARY KEY,
+        user_id            INTEGER NOT NULL,
+        chat_id            INTEGER NOT NULL,
+        first_name         TEXT NOT NULL,
+        lang               TEXT NOT NULL,
+        chat_lang          TEXT NOT NULL,
+        interpreter        INTEGER NOT NULL DEFAULT 0,
+        crisis             INTEGER NOT NULL DEFAULT 0,
+        voice              INTEGER NOT NULL DEFAULT 0,
+        status             TEXT NOT NULL DEFAULT 'waiting'
+                           CHECK (status IN ('waiting', 'open', 'closed', 'unserved')),
+        coach_id           TEXT,
+        topic_id           INTEGER,
+        topic_done         INTEGER NOT NULL DEFAULT 0,
+        rating             INTEGER CHECK (rating IN (0, 1)),
+        started_at         TEXT NOT NULL,
+        taken_at           TEXT,
+        first_response_at  TEXT,
+        ended_at           TEXT
+    );
+    CREATE UNIQUE INDEX one_live_duty_chat ON duty_chats (user_id)
+        WHERE status IN ('waiting', 'open');
+    CREATE INDEX duty_chats_by_status ON duty_chats (status, chat_lang);
+    CREATE INDEX duty_chats_by_topic ON duty_chats (topic_id);
+    CREATE TABLE duty_relay (
+        id               INTEGER PRIMARY KEY,
+        duty_chat_id     INTEGER NOT NULL REFERENCES duty_chats (id) ON DELETE CASCADE,
+        direction        TEXT NOT NULL CHECK (direction IN ('to_staff', 'to_person')),
+        from_chat        INTEGER NOT NULL,
+        from_message     INTEGER NOT NULL,
+        copy_message     INTEGER,
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at  TEXT NOT NULL,
+        received_at      REAL NOT NULL,
+        delivered_at     REAL,
+        text             TEXT,
+        UNIQUE (from_chat, from_message)
+    );
+    CREATE INDEX duty_relay_due ON duty_relay (copy_message, next_attempt_at);
+    """,
 )

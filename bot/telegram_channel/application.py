@@ -22,9 +22,12 @@ from bot.booking.appointments import AppointmentBook, Clock, system_clock
 from bot.booking.coaches import load_coaches
 from bot.core.assistant import Assistant
 from bot.core.languages import SUPPORTED
+from bot.duty.desk import DutyDesk
+from bot.duty.rota import load_rota
+from bot.duty.store import DutyStore
 from bot.storage import Database
 from bot.storage.bookings import BookingStore
-from bot.telegram_channel import booking_flow, coach_desk, delivery, handlers
+from bot.telegram_channel import booking_flow, coach_desk, delivery, duty_chat, handlers
 from bot.telegram_channel.conversation import Services
 from bot.telegram_channel.retrying import RetryingLimiter
 
@@ -55,6 +58,7 @@ class ChannelConfig:
     webhook_port: int
     send_retries: int
     retention_days: int
+    duty_transcript_days: int = 0
 
     @classmethod
     def from_environment(cls) -> ChannelConfig:
@@ -81,7 +85,8 @@ class ChannelConfig:
             webhook_listen=settings.get("OHJAAMO_WEBHOOK_LISTEN"),
             webhook_port=settings.get_int("OHJAAMO_WEBHOOK_PORT", minimum=1),
             send_retries=settings.get_int("OHJAAMO_SEND_RETRIES"),
-            retention_days=settings.get_int("OHJAAMO_RETENTION_DAYS", minimum=1))
+            retention_days=settings.get_int("OHJAAMO_RETENTION_DAYS", minimum=1),
+            duty_transcript_days=settings.get_int("OHJAAMO_DUTY_TRANSCRIPT_DAYS"))
 
 
 def build_application(config: ChannelConfig, assistant: Assistant,
@@ -100,13 +105,18 @@ def build_application(config: ChannelConfig, assistant: Assistant,
     if appointments is None:
         logger.warning("no coaches file at %s: booking is off (see examples/coaches.yaml)",
                        config.coaches)
+    profile = assistant.kb.profile
+    rota = load_rota(config.coaches, coach_book, profile.duty if profile else ()) \
+        if coach_book else None
+    duty = DutyDesk(rota, DutyStore(database), assistant.kb, clock,
+                    config.duty_transcript_days) if rota else None
 
     async def open_services(application: Application) -> None:  # type: ignore[type-arg]
         await database.open()
         if coach_book is not None:
             await store.set_cap(coach_book.max_upcoming_per_person)
         application.bot_data["services"] = Services(assistant, database, config.retention_days,
-                                                    store, appointments)
+                                                    store, appointments, duty)
         await register_commands(application, assistant)
 
     async def close_services(application: Application) -> None:  # type: ignore[type-arg]
@@ -128,6 +138,16 @@ def build_application(config: ChannelConfig, assistant: Assistant,
     )
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
+    # Live duty chat (when the coaches file has a `duty:` section). While a person chats with
+    # a human, their messages go to the conversation's topic and the bot stays quiet (group
+    # -1 runs first and stops the rest; commands still work); coaches answer in the topic.
+    if duty is not None:
+        application.add_handler(MessageHandler(
+            private & filters.UpdateType.MESSAGE & ~filters.COMMAND,
+            duty_chat.relay_from_person), group=-1)
+        application.add_handler(MessageHandler(
+            filters.Chat(duty.staff_chat_id) & filters.UpdateType.MESSAGE
+            & ~filters.StatusUpdate.ALL, duty_chat.relay_from_staff))
     # In groups the bot only explains itself when addressed, and invites to a private chat.
     application.add_handler(MessageHandler(
         groups & (filters.COMMAND | filters.Entity("mention")), handlers.invite_to_private_chat))
@@ -192,6 +212,12 @@ def build_application(config: ChannelConfig, assistant: Assistant,
                            first=5)
         jobs.run_repeating(delivery.send_reminders, delivery.REMINDER_SECONDS, first=3)
         jobs.run_repeating(delivery.purge_old_data, delivery.PURGE_SECONDS, first=60)
+    if jobs is not None and duty is not None:
+        # Duty chat: relay what is pending, open or close topics, end duty honestly, purge.
+        jobs.run_repeating(duty_chat.relay_pending, duty_chat.RELAY_SECONDS, first=1)
+        jobs.run_repeating(duty_chat.tend_topics, duty_chat.TOPIC_SECONDS, first=2)
+        jobs.run_repeating(duty_chat.end_of_duty, duty_chat.DUTY_END_SECONDS, first=10)
+        jobs.run_repeating(duty_chat.purge_relays, delivery.PURGE_SECONDS, first=120)
     return application
 
 
