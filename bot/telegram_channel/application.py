@@ -22,15 +22,28 @@ from bot.booking.appointments import AppointmentBook, Clock, system_clock
 from bot.booking.coaches import load_coaches
 from bot.core.assistant import Assistant
 from bot.core.languages import SUPPORTED
+from bot.mentoring.office import MentoringOffice
+from bot.mentoring.programmes import load_programmes
 from bot.storage import Database
 from bot.storage.bookings import BookingStore
-from bot.telegram_channel import booking_flow, coach_desk, delivery, handlers
+from bot.storage.mentoring import MentoringStore
+from bot.telegram_channel import (
+    booking_flow,
+    coach_desk,
+    delivery,
+    handlers,
+    mentoring_desk,
+    mentoring_flow,
+)
 from bot.telegram_channel.conversation import Services
 from bot.telegram_channel.retrying import RetryingLimiter
 
 logger = logging.getLogger(__name__)
 
-COMMANDS = ("start", "menu", "language", "coach", "mybooking", "privacy", "forget", "help")
+COMMANDS = ("start", "menu", "language", "coach", "mybooking", "mentor", "privacy", "forget",
+            "help")
+SUPPORT_SECONDS = 3600.0
+"""How often due mentoring check-ins and quiet-pair alerts are looked for."""
 TOKEN_HELP = (
     "TELEGRAM_BOT_TOKEN is not set.\n"
     "1. In Telegram, open @BotFather (https://t.me/BotFather), send /newbot and follow the steps.\n"
@@ -55,6 +68,8 @@ class ChannelConfig:
     webhook_port: int
     send_retries: int
     retention_days: int
+    programmes: Path = Path("programmes.yaml")
+    mentoring_retention_days: int = 180
 
     @classmethod
     def from_environment(cls) -> ChannelConfig:
@@ -81,7 +96,10 @@ class ChannelConfig:
             webhook_listen=settings.get("OHJAAMO_WEBHOOK_LISTEN"),
             webhook_port=settings.get_int("OHJAAMO_WEBHOOK_PORT", minimum=1),
             send_retries=settings.get_int("OHJAAMO_SEND_RETRIES"),
-            retention_days=settings.get_int("OHJAAMO_RETENTION_DAYS", minimum=1))
+            retention_days=settings.get_int("OHJAAMO_RETENTION_DAYS", minimum=1),
+            programmes=Path(settings.get("OHJAAMO_PROGRAMMES")),
+            mentoring_retention_days=settings.get_int("OHJAAMO_MENTORING_RETENTION_DAYS",
+                                                      minimum=1))
 
 
 def build_application(config: ChannelConfig, assistant: Assistant,
@@ -100,13 +118,21 @@ def build_application(config: ChannelConfig, assistant: Assistant,
     if appointments is None:
         logger.warning("no coaches file at %s: booking is off (see examples/coaches.yaml)",
                        config.coaches)
+    # Mentoring: the programmes file, checked against the coaches file (interviewers).
+    mentoring = None
+    if coach_book is not None and config.programmes.is_file():
+        programmes = load_programmes(config.programmes,
+                                     frozenset(c.id for c in coach_book.coaches))
+        mentoring = MentoringOffice(programmes, MentoringStore(database), assistant.kb,
+                                    coach_book.coach_language, clock,
+                                    config.mentoring_retention_days, coach_book.timezone)
 
     async def open_services(application: Application) -> None:  # type: ignore[type-arg]
         await database.open()
         if coach_book is not None:
             await store.set_cap(coach_book.max_upcoming_per_person)
         application.bot_data["services"] = Services(assistant, database, config.retention_days,
-                                                    store, appointments)
+                                                    store, appointments, mentoring)
         await register_commands(application, assistant)
 
     async def close_services(application: Application) -> None:  # type: ignore[type-arg]
@@ -157,6 +183,12 @@ def build_application(config: ChannelConfig, assistant: Assistant,
     application.add_handler(CommandHandler("block", coach_desk.block_time, filters=private))
     application.add_handler(CommandHandler("cancel", coach_desk.cancel_appointment,
                                            filters=private))
+    # Mentoring: /mentor lets anyone join a programme; /mentoring is the coordinators' desk
+    # (/mentoring stats for the figures). Their buttons (mt:, md:) go through press_button.
+    application.add_handler(CommandHandler("mentor", mentoring_flow.start_signup,
+                                           filters=private))
+    application.add_handler(CommandHandler("mentoring", mentoring_desk.open_desk,
+                                           filters=private))
     # Every button: topics, categories, plain Finnish, feedback, language choice.
     application.add_handler(CallbackQueryHandler(handlers.press_button))
     # A question typed as text, or a question edited afterwards.
@@ -192,6 +224,11 @@ def build_application(config: ChannelConfig, assistant: Assistant,
                            first=5)
         jobs.run_repeating(delivery.send_reminders, delivery.REMINDER_SECONDS, first=3)
         jobs.run_repeating(delivery.purge_old_data, delivery.PURGE_SECONDS, first=60)
+    # Mentoring jobs: monthly check-ins, quiet-pair alerts and closing feedback; retention.
+    if jobs is not None and mentoring is not None:
+        jobs.run_repeating(mentoring_flow.send_support, SUPPORT_SECONDS, first=20)
+        jobs.run_repeating(mentoring_flow.purge_old_profiles, delivery.PURGE_SECONDS,
+                           first=90)
     return application
 
 

@@ -14,6 +14,7 @@ from bot.booking.appointments import AppointmentBook
 from bot.core.assistant import Assistant
 from bot.core.languages import DEFAULT, from_telegram_code
 from bot.core.replies import Reply
+from bot.mentoring.office import MentoringOffice
 from bot.storage import Database
 from bot.storage.bookings import BookingStore
 from bot.telegram_channel.rendering import keyboard, reply_html
@@ -31,6 +32,8 @@ class Services:
     store: BookingStore
     appointments: AppointmentBook | None
     """None when no coaches file is configured: booking then says how to come in person."""
+    mentoring: MentoringOffice | None = None
+    """None without a programmes file (or without a coaches file: interviews need one)."""
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

@@ -22,7 +22,7 @@ CHUNK_CHARS = 3800
 MAX_CALLBACK_BYTES = 64
 LANGUAGE_ACTION = "lang"
 """Callback action of the language picker; the channel's own, not a core Action."""
-CHANNEL_ACTIONS = frozenset({LANGUAGE_ACTION, "bk", "mb", "al", "fg", "ct"})
+CHANNEL_ACTIONS = frozenset({LANGUAGE_ACTION, "bk", "mb", "al", "fg", "ct", "mt", "md"})
 """The channel's own callback prefixes: booking, my booking, alerts, forget, contact."""
 
 _LTR_ISOLATE, _POP_ISOLATE = "\u2066", "\u2069"
