@@ -330,3 +330,10 @@ async def test_forget_in_the_middle_of_a_pairing_ends_it_neutrally_for_the_partn
     privacy = await live.commands(MENTOR, "privacy", lang="en")
     assert assistant.kb.packs["en"].text("mt_privacy", days="180") in texts(privacy)
     assert live.errors == []
+
+
+async def test_mentor_is_in_the_command_menu_of_every_language(live: LiveBot,
+                                                               assistant: Assistant) -> None:
+    for lang in ("fi", "en", "ar", "so", "fa", "ru"):
+        commands = {c["command"]: c["description"] for c in live.api.commands_for(lang)}
+        assert commands["mentor"] == assistant.kb.packs[lang].text("command_mentor")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -24,6 +25,7 @@ from bot.storage.mentoring import MentoringStore, Pair, Participant
 
 Clock = Callable[[], dt.datetime]
 HELSINKI = ZoneInfo("Europe/Helsinki")
+_FIRST_PHRASE = re.compile(r"[?؟.:]")
 DAYS_PER_MONTH = 30
 """A programme's months are counted as 30-day periods from the day the pair starts."""
 
@@ -75,8 +77,9 @@ class MentoringOffice:
         for question, answer in participant.profile.items():
             values = answer if isinstance(answer, list) else [answer]
             shown = ", ".join(self.label(lang, question, str(v)) for v in values)
-            lines.append(f"{pack.text(f'mt_ask_{question}').split('?')[0].split('.')[0]}: "
-                         f"{shown}")
+            # The question's first words name it: "Your profession or field? (...)".
+            label = _FIRST_PHRASE.split(pack.text(f"mt_ask_{question}"), maxsplit=1)[0]
+            lines.append(f"{label}: {shown}")
         return html.escape("\n".join(lines), quote=False)
 
     def notice(self, person: Participant, text: str) -> Notice:

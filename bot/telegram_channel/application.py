@@ -40,8 +40,9 @@ from bot.telegram_channel.retrying import RetryingLimiter
 
 logger = logging.getLogger(__name__)
 
-COMMANDS = ("start", "menu", "language", "coach", "mybooking", "mentor", "privacy", "forget",
-            "help")
+COMMANDS = ("start", "menu", "language", "coach", "mybooking", "privacy", "forget", "help")
+MENTORING_COMMANDS = ("mentor",)
+"""Shown in the menu (after /mybooking) only when mentoring is configured."""
 SUPPORT_SECONDS = 3600.0
 """How often due mentoring check-ins and quiet-pair alerts are looked for."""
 TOKEN_HELP = (
@@ -133,7 +134,7 @@ def build_application(config: ChannelConfig, assistant: Assistant,
             await store.set_cap(coach_book.max_upcoming_per_person)
         application.bot_data["services"] = Services(assistant, database, config.retention_days,
                                                     store, appointments, mentoring)
-        await register_commands(application, assistant)
+        await register_commands(application, assistant, mentoring is not None)
 
     async def close_services(application: Application) -> None:  # type: ignore[type-arg]
         await database.close()
@@ -232,11 +233,13 @@ def build_application(config: ChannelConfig, assistant: Assistant,
     return application
 
 
-async def register_commands(application: Application, assistant: Assistant) -> None:  # type: ignore[type-arg]
+async def register_commands(application: Application, assistant: Assistant,  # type: ignore[type-arg]
+                            mentoring: bool = False) -> None:
     """Register the command menu in each language, and in English for everyone else."""
+    names = COMMANDS[:5] + (MENTORING_COMMANDS if mentoring else ()) + COMMANDS[5:]
     for lang in (*SUPPORTED, None):
         pack = assistant.kb.packs[lang or "en"]
-        commands = [BotCommand(name, pack.text(f"command_{name}")[:256]) for name in COMMANDS]
+        commands = [BotCommand(name, pack.text(f"command_{name}")[:256]) for name in names]
         await application.bot.set_my_commands(commands, language_code=lang)
 
 
