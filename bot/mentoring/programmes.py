@@ -157,13 +157,14 @@ def _programme(path: Path, line: int, item: Any, problems: list[Problem],
             return minimum
         return value
 
-    def words(key: str, required: bool = True) -> tuple[str, ...]:
+    def words(key: str, required: bool = True, example: str = "[fi, sv, en]"
+              ) -> tuple[str, ...]:
         value = item.get(key)
         if value is None and not required:
             return ()
         if not isinstance(value, list) or not value or not all(
                 isinstance(v, str) and v.strip() for v in value):
-            problem(key, f"'{key}' must be a list of words", f"write e.g. '{key}: [fi, en]'")
+            problem(key, f"'{key}' must be a list of words", f"write e.g. '{key}: {example}'")
             return ()
         return tuple(str(v).strip() for v in value)
 
@@ -175,7 +176,7 @@ def _programme(path: Path, line: int, item: Any, problems: list[Problem],
         problem("coordinators", "'coordinators' must list Telegram user ids",
                 "write 'coordinators: [200001]'")
         coordinators = []
-    interviewers = words("interviewers")
+    interviewers = words("interviewers", example="[amina] (coach ids)")
     unknown = [c for c in interviewers if coach_ids is not None and c not in coach_ids]
     if unknown:
         problem("interviewers", f"no coach {', '.join(unknown)} in the coaches file",
