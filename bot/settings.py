@@ -38,6 +38,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OHJAAMO_COACHES", "./coaches.yaml",
             "The coaches file (see examples/coaches.yaml); without it, booking is off and the "
             "bot tells people when to come in person."),
+    Setting("OHJAAMO_PROGRAMMES", "./programmes.yaml",
+            "The mentoring programmes file (see examples/programmes.yaml); mentoring is on "
+            "when it and the coaches file exist (interviews are booked in coaches' hours)."),
+    Setting("OHJAAMO_MENTORING_RETENTION_DAYS", "180",
+            "Days after a person's part in a mentoring programme ends (pair completed or "
+            "ended, or not accepted) when their profile and the coordinator's note are "
+            "deleted."),
     Setting("OHJAAMO_WEBHOOK_URL", "",
             "Public https URL for webhook mode; empty means long polling."),
     Setting("OHJAAMO_WEBHOOK_SECRET", "",

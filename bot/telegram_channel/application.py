@@ -25,15 +25,30 @@ from bot.core.languages import SUPPORTED
 from bot.duty.desk import DutyDesk
 from bot.duty.rota import load_rota
 from bot.duty.store import DutyStore
+from bot.mentoring.office import MentoringOffice
+from bot.mentoring.programmes import load_programmes
 from bot.storage import Database
 from bot.storage.bookings import BookingStore
-from bot.telegram_channel import booking_flow, coach_desk, delivery, duty_chat, handlers
+from bot.storage.mentoring import MentoringStore
+from bot.telegram_channel import (
+    booking_flow,
+    coach_desk,
+    delivery,
+    duty_chat,
+    handlers,
+    mentoring_desk,
+    mentoring_flow,
+)
 from bot.telegram_channel.conversation import Services
 from bot.telegram_channel.retrying import RetryingLimiter
 
 logger = logging.getLogger(__name__)
 
 COMMANDS = ("start", "menu", "language", "coach", "mybooking", "privacy", "forget", "help")
+MENTORING_COMMANDS = ("mentor",)
+"""Shown in the menu (after /mybooking) only when mentoring is configured."""
+SUPPORT_SECONDS = 3600.0
+"""How often due mentoring check-ins and quiet-pair alerts are looked for."""
 TOKEN_HELP = (
     "TELEGRAM_BOT_TOKEN is not set.\n"
     "1. In Telegram, open @BotFather (https://t.me/BotFather), send /newbot and follow the steps.\n"
@@ -59,6 +74,8 @@ class ChannelConfig:
     send_retries: int
     retention_days: int
     duty_transcript_days: int = 0
+    programmes: Path = Path("programmes.yaml")
+    mentoring_retention_days: int = 180
 
     @classmethod
     def from_environment(cls) -> ChannelConfig:
@@ -86,7 +103,10 @@ class ChannelConfig:
             webhook_port=settings.get_int("OHJAAMO_WEBHOOK_PORT", minimum=1),
             send_retries=settings.get_int("OHJAAMO_SEND_RETRIES"),
             retention_days=settings.get_int("OHJAAMO_RETENTION_DAYS", minimum=1),
-            duty_transcript_days=settings.get_int("OHJAAMO_DUTY_TRANSCRIPT_DAYS"))
+            duty_transcript_days=settings.get_int("OHJAAMO_DUTY_TRANSCRIPT_DAYS"),
+            programmes=Path(settings.get("OHJAAMO_PROGRAMMES")),
+            mentoring_retention_days=settings.get_int("OHJAAMO_MENTORING_RETENTION_DAYS",
+                                                      minimum=1))
 
 
 def build_application(config: ChannelConfig, assistant: Assistant,
@@ -105,19 +125,28 @@ def build_application(config: ChannelConfig, assistant: Assistant,
     if appointments is None:
         logger.warning("no coaches file at %s: booking is off (see examples/coaches.yaml)",
                        config.coaches)
+    # Live duty chat: the rota in the coaches file's `duty:` section (none: chat is off).
     profile = assistant.kb.profile
     rota = load_rota(config.coaches, coach_book, profile.duty if profile else ()) \
         if coach_book else None
     duty = DutyDesk(rota, DutyStore(database), assistant.kb, clock,
                     config.duty_transcript_days) if rota else None
+    # Mentoring: the programmes file, checked against the coaches file (interviewers).
+    mentoring = None
+    if coach_book is not None and config.programmes.is_file():
+        programmes = load_programmes(config.programmes,
+                                     frozenset(c.id for c in coach_book.coaches))
+        mentoring = MentoringOffice(programmes, MentoringStore(database), assistant.kb,
+                                    coach_book.coach_language, clock,
+                                    config.mentoring_retention_days, coach_book.timezone)
 
     async def open_services(application: Application) -> None:  # type: ignore[type-arg]
         await database.open()
         if coach_book is not None:
             await store.set_cap(coach_book.max_upcoming_per_person)
         application.bot_data["services"] = Services(assistant, database, config.retention_days,
-                                                    store, appointments, duty)
-        await register_commands(application, assistant)
+                                                    store, appointments, duty, mentoring)
+        await register_commands(application, assistant, mentoring is not None)
 
     async def close_services(application: Application) -> None:  # type: ignore[type-arg]
         await database.close()
@@ -177,6 +206,12 @@ def build_application(config: ChannelConfig, assistant: Assistant,
     application.add_handler(CommandHandler("block", coach_desk.block_time, filters=private))
     application.add_handler(CommandHandler("cancel", coach_desk.cancel_appointment,
                                            filters=private))
+    # Mentoring: /mentor lets anyone join a programme; /mentoring is the coordinators' desk
+    # (/mentoring stats for the figures). Their buttons (mt:, md:) go through press_button.
+    application.add_handler(CommandHandler("mentor", mentoring_flow.start_signup,
+                                           filters=private))
+    application.add_handler(CommandHandler("mentoring", mentoring_desk.open_desk,
+                                           filters=private))
     # Every button: topics, categories, plain Finnish, feedback, language choice.
     application.add_handler(CallbackQueryHandler(handlers.press_button))
     # A question typed as text, or a question edited afterwards.
@@ -218,14 +253,21 @@ def build_application(config: ChannelConfig, assistant: Assistant,
         jobs.run_repeating(duty_chat.tend_topics, duty_chat.TOPIC_SECONDS, first=2)
         jobs.run_repeating(duty_chat.end_of_duty, duty_chat.DUTY_END_SECONDS, first=10)
         jobs.run_repeating(duty_chat.purge_relays, delivery.PURGE_SECONDS, first=120)
+    # Mentoring jobs: monthly check-ins, quiet-pair alerts and closing feedback; retention.
+    if jobs is not None and mentoring is not None:
+        jobs.run_repeating(mentoring_flow.send_support, SUPPORT_SECONDS, first=20)
+        jobs.run_repeating(mentoring_flow.purge_old_profiles, delivery.PURGE_SECONDS,
+                           first=90)
     return application
 
 
-async def register_commands(application: Application, assistant: Assistant) -> None:  # type: ignore[type-arg]
+async def register_commands(application: Application, assistant: Assistant,  # type: ignore[type-arg]
+                            mentoring: bool = False) -> None:
     """Register the command menu in each language, and in English for everyone else."""
+    names = COMMANDS[:5] + (MENTORING_COMMANDS if mentoring else ()) + COMMANDS[5:]
     for lang in (*SUPPORTED, None):
         pack = assistant.kb.packs[lang or "en"]
-        commands = [BotCommand(name, pack.text(f"command_{name}")[:256]) for name in COMMANDS]
+        commands = [BotCommand(name, pack.text(f"command_{name}")[:256]) for name in names]
         await application.bot.set_my_commands(commands, language_code=lang)
 
 

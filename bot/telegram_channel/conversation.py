@@ -15,6 +15,7 @@ from bot.core.assistant import Assistant
 from bot.core.languages import DEFAULT, from_telegram_code
 from bot.core.replies import Reply
 from bot.duty.desk import DutyDesk
+from bot.mentoring.office import MentoringOffice
 from bot.storage import Database
 from bot.storage.bookings import BookingStore
 from bot.telegram_channel.rendering import keyboard, reply_html
@@ -34,6 +35,8 @@ class Services:
     """None when no coaches file is configured: booking then says how to come in person."""
     duty: DutyDesk | None = None
     """None when the coaches file has no `duty:` section: live chat is off."""
+    mentoring: MentoringOffice | None = None
+    """None without a programmes file (or without a coaches file: interviews need one)."""
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

@@ -13,7 +13,13 @@ from telegram.ext import ContextTypes
 
 from bot.core.languages import SUPPORTED, from_telegram_code
 from bot.core.replies import Action, Button, Message
-from bot.telegram_channel import booking_flow, coach_desk, duty_chat
+from bot.telegram_channel import (
+    booking_flow,
+    coach_desk,
+    duty_chat,
+    mentoring_desk,
+    mentoring_flow,
+)
 from bot.telegram_channel.conversation import (
     language_of,
     send_text,
@@ -88,6 +94,10 @@ async def show_privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         chat = update.effective_chat
         if chat is not None:
             await context.bot.send_message(chat.id, duty_note)
+    office = services(context).mentoring
+    if office is not None:
+        await send_text(update, context, lang, "mt_privacy",
+                        days=str(office.retention_days))
 
 
 async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -106,6 +116,10 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if message is None or not message.text:
         return
     if await booking_flow.take_note(update, context):
+        return
+    if await mentoring_flow.take_typed_answer(update, context):
+        return
+    if await mentoring_desk.take_note(update, context):
         return
     lang = await language_of(update, context)
     user = update.effective_user
@@ -147,6 +161,10 @@ async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if action == "dc":  # the duty chat's buttons (person and staff); answered there
         await duty_chat.press(update, context, value)
         return
+    if action == "md":  # the mentoring coordinators' desk; it answers (or refuses) itself
+        step, _, rest = value.partition(":")
+        await mentoring_desk.press(update, context, step, rest)
+        return
     lang = await language_of(update, context)
     assistant = services(context).assistant
     if action in (Action.HELPED, Action.NOT_HELPED) and assistant.kb.has_topic(value):
@@ -157,6 +175,9 @@ async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     step, _, rest = value.partition(":")
     if action == "bk":
         await booking_flow.continue_booking(update, context, step, rest)
+        return
+    if action == "mt":
+        await mentoring_flow.press(update, context, step, rest)
         return
     if action == "mb":
         await booking_flow.change_booking(update, context, step, rest)
