@@ -96,6 +96,27 @@ def _parser() -> argparse.ArgumentParser:
     coaches_check.add_argument("--path", type=Path, help="the file (default: OHJAAMO_COACHES)")
     coaches_check.set_defaults(run=_coaches_check)
 
+    programmes = commands.add_parser("programmes", help="work with the mentoring programmes "
+                                     "file")
+    programmes_commands = programmes.add_subparsers(dest="programmes_command",
+                                                    metavar="ACTION", required=True)
+    programmes_check = programmes_commands.add_parser(
+        "check", help="list every problem in the programmes file (OHJAAMO_PROGRAMMES)")
+    programmes_check.add_argument("--path", type=Path,
+                                  help="the file (default: OHJAAMO_PROGRAMMES)")
+    programmes_check.set_defaults(run=_programmes_check)
+
+    report = commands.add_parser("report", help="print figures from the database")
+    report_commands = report.add_subparsers(dest="report_command", metavar="WHAT",
+                                            required=True)
+    mentoring = report_commands.add_parser(
+        "mentoring", help="sign-ups, interviews, pairs, meetings, hours and closing answers "
+        "of each mentoring programme")
+    mentoring.add_argument("--programme", metavar="ID", help="only this programme")
+    mentoring.add_argument("--practice", action="store_true", help="write the good-practice "
+                           "description in Markdown instead, filled with the figures")
+    mentoring.set_defaults(run=_report_mentoring)
+
     content = commands.add_parser("content", help="work with the knowledge base")
     content_commands = content.add_subparsers(dest="content_command", metavar="ACTION",
                                               required=True)
@@ -214,12 +235,65 @@ def _coaches_check(args: argparse.Namespace) -> int:
     from bot.booking.coaches import load_coaches
 
     path = args.path or Path(settings.get("OHJAAMO_COACHES"))
+    from bot.core.profile import ServiceProfile
+    from bot.core.service_file import load_service_file
+    from bot.duty.rota import load_rota
+
     try:
         book = load_coaches(path)
+        profile_problems: list[Any] = []
+        service = settings.content_root() / "service.yaml"
+        profile = load_service_file(service, profile_problems) if service.is_file() else None
+        hours = profile.duty if isinstance(profile, ServiceProfile) else ()
+        rota = load_rota(path, book, hours)
     except ContentError as exc:
         print("\n".join(str(p) for p in exc.problems))
         return 1
-    print(f"OK: {path} has {len(book.coaches)} coach(es).")
+    duty = f"; duty chat in {rota.staff_chat_id}" if rota else "; no duty chat"
+    print(f"OK: {path} has {len(book.coaches)} coach(es){duty}.")
+    return 0
+
+
+def _programmes_check(args: argparse.Namespace) -> int:
+    from bot.mentoring.programmes import load_programmes
+
+    path = args.path or Path(settings.get("OHJAAMO_PROGRAMMES"))
+    try:
+        book = load_programmes(path)
+    except ContentError as exc:
+        print("\n".join(str(p) for p in exc.problems))
+        return 1
+    print(f"OK: {path} has {len(book.programmes)} programme(s).")
+    return 0
+
+
+def _report_mentoring(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.mentoring.programmes import load_programmes
+    from bot.mentoring.reporting import figures, good_practice, report_lines
+    from bot.storage import Database
+    from bot.storage.mentoring import MentoringStore
+
+    book = load_programmes(Path(settings.get("OHJAAMO_PROGRAMMES")))
+    chosen = [p for p in book.programmes if args.programme in (None, p.id)]
+    if not chosen:
+        print(f"ohjaamo: no programme {args.programme!r}; the file has "
+              f"{', '.join(p.id for p in book.programmes)}", file=sys.stderr)
+        return 2
+
+    async def write() -> None:
+        database = Database(Path(settings.get("OHJAAMO_DB")))
+        await database.open()
+        try:
+            for programme in chosen:
+                found = await figures(programme, MentoringStore(database))
+                print(good_practice(programme, found) if args.practice else
+                      "\n".join(report_lines(programme, found)) + "\n")
+        finally:
+            await database.close()
+
+    asyncio.run(write())
     return 0
 
 

@@ -38,6 +38,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OHJAAMO_COACHES", "./coaches.yaml",
             "The coaches file (see examples/coaches.yaml); without it, booking is off and the "
             "bot tells people when to come in person."),
+    Setting("OHJAAMO_PROGRAMMES", "./programmes.yaml",
+            "The mentoring programmes file (see examples/programmes.yaml); mentoring is on "
+            "when it and the coaches file exist (interviews are booked in coaches' hours)."),
+    Setting("OHJAAMO_MENTORING_RETENTION_DAYS", "180",
+            "Days after a person's part in a mentoring programme ends (pair completed or "
+            "ended, or not accepted) when their profile and the coordinator's note are "
+            "deleted."),
     Setting("OHJAAMO_WEBHOOK_URL", "",
             "Public https URL for webhook mode; empty means long polling."),
     Setting("OHJAAMO_WEBHOOK_SECRET", "",
@@ -50,6 +57,9 @@ SETTINGS: tuple[Setting, ...] = (
             "How many times a failed Telegram call is retried (network errors, 5xx, 429)."),
     Setting("OHJAAMO_RETENTION_DAYS", "30",
             "Days after an appointment when notes and question histories are deleted."),
+    Setting("OHJAAMO_DUTY_TRANSCRIPT_DAYS", "0",
+            "Days to keep the texts of live duty chats; 0 (the default) keeps no texts, only "
+            "the message ids needed to relay them."),
     Setting("OHJAAMO_LOG_LEVEL", "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
     Setting("OHJAAMO_CACHE", "./data/cache",
             "Folder for the content's sentence vectors and trained models, so a restart with "

@@ -80,7 +80,8 @@ class LiveBot:
 
 
 async def start_live_bot(tmp_path: Path, assistant: Assistant, coaches: Path | None,
-                         clock: Clock) -> AsyncIterator[LiveBot]:
+                         clock: Clock, programmes: Path | None = None
+                         ) -> AsyncIterator[LiveBot]:
     """Serve the loopback API, build and initialise the Application, and shut both down."""
     async with LoopbackBotApi() as api:
         for chat in (*COACH_IDS.values(), COORDINATOR):
@@ -90,7 +91,8 @@ async def start_live_bot(tmp_path: Path, assistant: Assistant, coaches: Path | N
             token=api.token, api_url=api.url, database=tmp_path / "bot.db",
             coaches=coaches or tmp_path / "no-coaches.yaml", content=assistant.kb.root,
             topics_spec=None, webhook_url="", webhook_secret="", webhook_listen="127.0.0.1",
-            webhook_port=8443, send_retries=0, retention_days=30)
+            webhook_port=8443, send_retries=0, retention_days=30,
+            programmes=programmes or tmp_path / "no-programmes.yaml")
         app = build_application(config, assistant, clock=clock)
         errors: list[BaseException] = []
 

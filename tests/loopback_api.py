@@ -159,6 +159,7 @@ class Sender(TypedDict, total=False):
     last_name: str
     username: str
     title: str
+    message_thread_id: int
 
 
 def _u16(text: str) -> int:
@@ -357,6 +358,7 @@ class LoopbackBotApi:
         self._open_queries: set[str] = set()
         self._files: dict[str, tuple[JSON, str, bytes]] = {}  # file_id -> (meta, path, data)
         self._commands: dict[tuple[str, str], list[JSON]] = {}
+        self.topics: dict[tuple[int, int], JSON] = {}  # (chat, thread) -> name, closed
         self.menu_buttons: dict[int | None, JSON] = {}
         self.webhook_url = ""
         self._failures: dict[str, deque[_Failure]] = {}
@@ -498,10 +500,16 @@ class LoopbackBotApi:
         return self._queue("edited_message", stored)
 
     def add_chat(self, chat_id: int, chat_type: str = "private", *, title: str = "Test group",
-                 first_name: str = "Test", username: str | None = None) -> JSON:
-        """Make a chat known so the bot may write to it before anyone there speaks."""
+                 first_name: str = "Test", username: str | None = None,
+                 is_forum: bool = False) -> JSON:
+        """Make a chat known so the bot may write to it before anyone there speaks.
+
+        A supergroup with ``is_forum`` has topics, as when an admin turns Topics on.
+        """
         chat: JSON = {"id": chat_id, "type": chat_type}
         chat |= {"first_name": first_name} if chat_type == "private" else {"title": title}
+        if is_forum or self._chats.get(chat_id, {}).get("is_forum"):
+            chat["is_forum"] = True
         if username:
             chat["username"] = username
         self._chats[chat_id] = chat
@@ -729,6 +737,15 @@ class LoopbackBotApi:
         known_title = self._chats.get(chat_id, {}).get("title", "Test group")
         chat = self.add_chat(chat_id, chat_type, title=sender.get("title", known_title),
                              first_name=user["first_name"], username=user.get("username"))
+        thread = sender.get("message_thread_id")
+        if thread is not None:
+            topic = self.topics.get((chat_id, thread))
+            if topic is None:
+                raise ValueError(f"no topic {thread} in {chat_id}")
+            # In a topic Telegram marks the message and, without an explicit reply, makes it
+            # a reply to the topic's service message.
+            content |= {"message_thread_id": thread, "is_topic_message": True,
+                        "reply_to_message": copy.deepcopy(topic["created"])}
         return self._queue("message", self._store(chat, user, **content))
 
     def _store(self, chat: JSON, sender: JSON, **content: Any) -> JSON:
@@ -896,7 +913,8 @@ class LoopbackBotApi:
         if reply_id and not replied and not allow:
             raise _bad("message to be replied not found")
         return self._store(chat, self.bot_user, text=text, entities=entities,
-                           reply_markup=markup, reply_to_message=replied or None)
+                           reply_markup=markup, reply_to_message=replied or None,
+                           **self._thread(chat, p))
 
     def _api_editMessageText(self, p: JSON) -> JSON:
         message = self._message(p, "chat_id", "message to edit not found")
@@ -952,7 +970,7 @@ class LoopbackBotApi:
             raise _bad("wrong file identifier/HTTP URL specified")
         markup = _check_markup(p.get("reply_markup"))
         return self._store(chat, self.bot_user, document=meta, reply_markup=markup,
-                           **self._caption(p))
+                           **self._caption(p), **self._thread(chat, p))
 
     def _api_forwardMessage(self, p: JSON) -> JSON:
         chat = self._chat(p)
@@ -970,7 +988,68 @@ class LoopbackBotApi:
             content |= self._caption(p)
         markup = _check_markup(p.get("reply_markup"))
         return {"message_id": self._store(chat, self.bot_user, reply_markup=markup,
-                                          **content)["message_id"]}
+                                          **content, **self._thread(chat, p))["message_id"]}
+
+    def _thread(self, chat: JSON, p: JSON) -> JSON:
+        """Place a message in a forum topic as Telegram does, or refuse like it."""
+        if p.get("message_thread_id") in (None, "", 0):
+            return {}
+        thread = _int(p, "message_thread_id")
+        topic = self.topics.get((chat["id"], thread))
+        if not chat.get("is_forum") or topic is None:
+            raise _bad("message thread not found")
+        if topic["closed"]:
+            raise _bad("TOPIC_CLOSED")
+        return {"message_thread_id": thread, "is_topic_message": True}
+
+    def _topic(self, p: JSON) -> tuple[JSON, JSON]:
+        chat = self._chat(p)
+        if not chat.get("is_forum"):
+            raise _bad("the chat is not a forum")
+        topic = self.topics.get((chat["id"], _int(p, "message_thread_id")))
+        if topic is None:
+            raise _bad("message thread not found")
+        return chat, topic
+
+    def _api_createForumTopic(self, p: JSON) -> JSON:
+        chat = self._chat(p)
+        if chat.get("type") != "supergroup" or not chat.get("is_forum"):
+            raise _bad("the chat is not a forum")
+        name = str(p.get("name") or "")
+        if not 1 <= len(name) <= 128:
+            raise _bad("TOPIC_TITLE_EMPTY" if not name else "TOPIC_TITLE_TOO_LONG")
+        color = int(p.get("icon_color") or 7322096)
+        created = self._store(chat, self.bot_user, forum_topic_created={
+            "name": name, "icon_color": color})
+        thread = created["message_id"]
+        created |= {"message_thread_id": thread, "is_topic_message": True}
+        self.topics[(chat["id"], thread)] = {"name": name, "closed": False,
+                                             "created": copy.deepcopy(created)}
+        return {"message_thread_id": thread, "name": name, "icon_color": color}
+
+    def _api_editForumTopic(self, p: JSON) -> bool:
+        _, topic = self._topic(p)
+        name = p.get("name")
+        if name is not None and not 1 <= len(str(name)) <= 128:
+            raise _bad("TOPIC_TITLE_EMPTY" if not name else "TOPIC_TITLE_TOO_LONG")
+        if name is None or str(name) == topic["name"]:
+            raise _bad("TOPIC_NOT_MODIFIED")
+        topic["name"] = str(name)
+        return True
+
+    def _api_closeForumTopic(self, p: JSON) -> bool:
+        _, topic = self._topic(p)
+        if topic["closed"]:
+            raise _bad("TOPIC_NOT_MODIFIED")
+        topic["closed"] = True
+        return True
+
+    def _api_reopenForumTopic(self, p: JSON) -> bool:
+        _, topic = self._topic(p)
+        if not topic["closed"]:
+            raise _bad("TOPIC_NOT_MODIFIED")
+        topic["closed"] = False
+        return True
 
     def _api_setMyCommands(self, p: JSON) -> bool:
         commands = p.get("commands")
@@ -1026,7 +1105,8 @@ _METHODS = (
     "sendMessage", "editMessageText", "editMessageReplyMarkup", "deleteMessage",
     "answerCallbackQuery", "sendChatAction", "sendDocument", "forwardMessage", "copyMessage",
     "setMyCommands", "getMyCommands", "deleteMyCommands", "setChatMenuButton",
-    "getChatMenuButton", "getChat", "getFile",
+    "getChatMenuButton", "getChat", "getFile", "createForumTopic", "editForumTopic",
+    "closeForumTopic", "reopenForumTopic",
 )
 _CONTROL = frozenset({
     "user_sends_text", "user_sends_command", "user_presses_button", "user_sends_voice",

@@ -70,6 +70,14 @@ class AppointmentBook:
         busy = await self.store.busy(now, horizon)
         return free_slots(self.coaches, coaches, now, busy, limit=limit)
 
+    async def free_slots_of(self, coach_ids: Sequence[str], limit: int = 6) -> list[Slot]:
+        """Return the earliest free slots of these coaches, in any mode (e.g. interviews)."""
+        now = self.clock()
+        coaches = [c for c in self.coaches.coaches if c.id in coach_ids]
+        horizon = now + dt.timedelta(days=self.coaches.book_ahead_days + 1)
+        return free_slots(self.coaches, coaches, now, await self.store.busy(now, horizon),
+                          limit=limit)
+
     async def still_free(self, slot: Slot) -> bool:
         """Tell whether a slot offered earlier is still a real, free slot."""
         busy = await self.store.busy(slot.starts_at - dt.timedelta(hours=2),

@@ -230,7 +230,7 @@ def _coach(path: Path, line: int, item: Any, problems: list[Problem]) -> Coach |
         if day not in WEEKDAYS:
             problem("hours", f"unknown day {day!r}", f"use {', '.join(WEEKDAYS)}", day_line)
             continue
-        parsed = [_time_range(r) for r in (ranges if isinstance(ranges, list) else [ranges])]
+        parsed = [time_range(r) for r in (ranges if isinstance(ranges, list) else [ranges])]
         if None in parsed:
             problem("hours", f"bad hours for {day}: {ranges!r}",
                     "write ranges in quotes as \"HH:MM-HH:MM\", start before end", day_line)
@@ -256,7 +256,7 @@ def _coach(path: Path, line: int, item: Any, problems: list[Problem]) -> Coach |
                  absences=tuple(absences), video_link=str(video_link) if video_link else None)
 
 
-def _time_range(text: object) -> tuple[dt.time, dt.time] | None:
+def time_range(text: object) -> tuple[dt.time, dt.time] | None:
     match = _RANGE.match(str(text).strip())
     if not match:
         return None

@@ -29,6 +29,7 @@ class Action(StrEnum):
     HELPED = "helped"  # value: topic id
     NOT_HELPED = "unhelped"  # value: topic id
     CONTACT_ME = "contact"
+    CHAT = "chat"  # a live chat with the duty coach, offered by channels that have one
 
 
 @dataclass(frozen=True)

@@ -114,4 +114,128 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX alerts_by_parent ON alerts (parent_id);
     CREATE INDEX alerts_by_user ON alerts (user_id, kind);
     """,
+    # (4: issue 11's tables, from the integrate-editors branch, are inserted here when it is
+    #    merged; until then the two below run as 4 and 5, so do not deploy this branch alone.)
+    # 5: duty chat (live). One row per conversation (at most one live per person), its forum
+    #    topic in the staff group, and the relay: which message became which on the other
+    #    side (ids only; `text` is filled only when the operator keeps transcripts). A relay
+    #    row is written before the copy is sent, so nothing is lost across a crash.
+    """
+    CREATE TABLE duty_chats (
+        id                 INTEGER PRIMARY KEY,
+        user_id            INTEGER NOT NULL,
+        chat_id            INTEGER NOT NULL,
+        first_name         TEXT NOT NULL,
+        lang               TEXT NOT NULL,
+        chat_lang          TEXT NOT NULL,
+        interpreter        INTEGER NOT NULL DEFAULT 0,
+        crisis             INTEGER NOT NULL DEFAULT 0,
+        voice              INTEGER NOT NULL DEFAULT 0,
+        status             TEXT NOT NULL DEFAULT 'waiting'
+                           CHECK (status IN ('waiting', 'open', 'closed', 'unserved')),
+        coach_id           TEXT,
+        topic_id           INTEGER,
+        topic_done         INTEGER NOT NULL DEFAULT 0,
+        rating             INTEGER CHECK (rating IN (0, 1)),
+        started_at         TEXT NOT NULL,
+        taken_at           TEXT,
+        first_response_at  TEXT,
+        ended_at           TEXT
+    );
+    CREATE UNIQUE INDEX one_live_duty_chat ON duty_chats (user_id)
+        WHERE status IN ('waiting', 'open');
+    CREATE INDEX duty_chats_by_status ON duty_chats (status, chat_lang);
+    CREATE INDEX duty_chats_by_topic ON duty_chats (topic_id);
+    CREATE TABLE duty_relay (
+        id               INTEGER PRIMARY KEY,
+        duty_chat_id     INTEGER NOT NULL REFERENCES duty_chats (id) ON DELETE CASCADE,
+        direction        TEXT NOT NULL CHECK (direction IN ('to_staff', 'to_person')),
+        from_chat        INTEGER NOT NULL,
+        from_message     INTEGER NOT NULL,
+        copy_message     INTEGER,
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at  TEXT NOT NULL,
+        received_at      REAL NOT NULL,
+        delivered_at     REAL,
+        text             TEXT,
+        UNIQUE (from_chat, from_message)
+    );
+    CREATE INDEX duty_relay_due ON duty_relay (copy_message, next_attempt_at);
+    """,
+    # 6: mentoring programmes. A profile holds only what its programme asks (JSON); the
+    #    coordinator's note is private. One open pair (proposed or active) per participant,
+    #    guaranteed by partial unique indexes. `mentoring_events` and `mentoring_answers`
+    #    hold no user ids: the report's figures outlive /forget and the retention purge.
+    """
+    CREATE TABLE mentoring_participants (
+        id            INTEGER PRIMARY KEY,
+        programme     TEXT NOT NULL,
+        role          TEXT NOT NULL,
+        user_id       INTEGER NOT NULL,
+        chat_id       INTEGER NOT NULL,
+        first_name    TEXT NOT NULL,
+        username      TEXT,
+        lang          TEXT NOT NULL,
+        profile       TEXT NOT NULL DEFAULT '{}',
+        status        TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'accepted',
+                      'not_now', 'not_suitable', 'paired', 'finished')),
+        note          TEXT,
+        interview_id  INTEGER,
+        updated_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+        created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    CREATE UNIQUE INDEX one_signup_per_role ON mentoring_participants (programme, role,
+        user_id);
+    CREATE INDEX participants_by_user ON mentoring_participants (user_id);
+    CREATE TABLE mentoring_pairs (
+        id              INTEGER PRIMARY KEY,
+        programme       TEXT NOT NULL,
+        seeker_id       INTEGER NOT NULL,
+        partner_id      INTEGER NOT NULL,
+        status          TEXT NOT NULL DEFAULT 'proposed' CHECK (status IN ('proposed',
+                        'active', 'declined', 'ended', 'completed')),
+        seeker_yes      INTEGER,
+        partner_yes     INTEGER,
+        reasons         TEXT NOT NULL DEFAULT '',
+        end_reason      TEXT,
+        started_at      TEXT,
+        ended_at        TEXT,
+        last_met_at     TEXT,
+        alerted_at      TEXT,
+        checkins_sent   INTEGER NOT NULL DEFAULT 0,
+        created_at      TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    CREATE UNIQUE INDEX one_open_pair_per_seeker ON mentoring_pairs (seeker_id)
+        WHERE status IN ('proposed', 'active');
+    CREATE UNIQUE INDEX one_open_pair_per_partner ON mentoring_pairs (partner_id)
+        WHERE status IN ('proposed', 'active');
+    CREATE TABLE mentoring_checkins (
+        pair_id         INTEGER NOT NULL REFERENCES mentoring_pairs (id) ON DELETE CASCADE,
+        participant_id  INTEGER NOT NULL,
+        round           INTEGER NOT NULL,
+        met             INTEGER,
+        hours           INTEGER,
+        mood            TEXT,
+        PRIMARY KEY (pair_id, participant_id, round)
+    );
+    CREATE TABLE mentoring_events (
+        id          INTEGER PRIMARY KEY,
+        programme   TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        role        TEXT,
+        detail      TEXT,
+        amount      INTEGER NOT NULL DEFAULT 1,
+        created_at  TEXT NOT NULL
+    );
+    CREATE INDEX mentoring_events_by_kind ON mentoring_events (programme, kind);
+    CREATE TABLE mentoring_answers (
+        programme   TEXT NOT NULL,
+        pair_id     INTEGER NOT NULL,
+        side        TEXT NOT NULL CHECK (side IN ('seeker', 'partner')),
+        role        TEXT NOT NULL,
+        question    TEXT NOT NULL,
+        answer      TEXT NOT NULL CHECK (answer IN ('yes', 'partly', 'no')),
+        PRIMARY KEY (pair_id, side, question)
+    );
+    """,
 )

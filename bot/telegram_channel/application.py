@@ -22,15 +22,33 @@ from bot.booking.appointments import AppointmentBook, Clock, system_clock
 from bot.booking.coaches import load_coaches
 from bot.core.assistant import Assistant
 from bot.core.languages import SUPPORTED
+from bot.duty.desk import DutyDesk
+from bot.duty.rota import load_rota
+from bot.duty.store import DutyStore
+from bot.mentoring.office import MentoringOffice
+from bot.mentoring.programmes import load_programmes
 from bot.storage import Database
 from bot.storage.bookings import BookingStore
-from bot.telegram_channel import booking_flow, coach_desk, delivery, handlers
+from bot.storage.mentoring import MentoringStore
+from bot.telegram_channel import (
+    booking_flow,
+    coach_desk,
+    delivery,
+    duty_chat,
+    handlers,
+    mentoring_desk,
+    mentoring_flow,
+)
 from bot.telegram_channel.conversation import Services
 from bot.telegram_channel.retrying import RetryingLimiter
 
 logger = logging.getLogger(__name__)
 
 COMMANDS = ("start", "menu", "language", "coach", "mybooking", "privacy", "forget", "help")
+MENTORING_COMMANDS = ("mentor",)
+"""Shown in the menu (after /mybooking) only when mentoring is configured."""
+SUPPORT_SECONDS = 3600.0
+"""How often due mentoring check-ins and quiet-pair alerts are looked for."""
 TOKEN_HELP = (
     "TELEGRAM_BOT_TOKEN is not set.\n"
     "1. In Telegram, open @BotFather (https://t.me/BotFather), send /newbot and follow the steps.\n"
@@ -55,6 +73,9 @@ class ChannelConfig:
     webhook_port: int
     send_retries: int
     retention_days: int
+    duty_transcript_days: int = 0
+    programmes: Path = Path("programmes.yaml")
+    mentoring_retention_days: int = 180
 
     @classmethod
     def from_environment(cls) -> ChannelConfig:
@@ -81,7 +102,11 @@ class ChannelConfig:
             webhook_listen=settings.get("OHJAAMO_WEBHOOK_LISTEN"),
             webhook_port=settings.get_int("OHJAAMO_WEBHOOK_PORT", minimum=1),
             send_retries=settings.get_int("OHJAAMO_SEND_RETRIES"),
-            retention_days=settings.get_int("OHJAAMO_RETENTION_DAYS", minimum=1))
+            retention_days=settings.get_int("OHJAAMO_RETENTION_DAYS", minimum=1),
+            duty_transcript_days=settings.get_int("OHJAAMO_DUTY_TRANSCRIPT_DAYS"),
+            programmes=Path(settings.get("OHJAAMO_PROGRAMMES")),
+            mentoring_retention_days=settings.get_int("OHJAAMO_MENTORING_RETENTION_DAYS",
+                                                      minimum=1))
 
 
 def build_application(config: ChannelConfig, assistant: Assistant,
@@ -100,14 +125,28 @@ def build_application(config: ChannelConfig, assistant: Assistant,
     if appointments is None:
         logger.warning("no coaches file at %s: booking is off (see examples/coaches.yaml)",
                        config.coaches)
+    # Live duty chat: the rota in the coaches file's `duty:` section (none: chat is off).
+    profile = assistant.kb.profile
+    rota = load_rota(config.coaches, coach_book, profile.duty if profile else ()) \
+        if coach_book else None
+    duty = DutyDesk(rota, DutyStore(database), assistant.kb, clock,
+                    config.duty_transcript_days) if rota else None
+    # Mentoring: the programmes file, checked against the coaches file (interviewers).
+    mentoring = None
+    if coach_book is not None and config.programmes.is_file():
+        programmes = load_programmes(config.programmes,
+                                     frozenset(c.id for c in coach_book.coaches))
+        mentoring = MentoringOffice(programmes, MentoringStore(database), assistant.kb,
+                                    coach_book.coach_language, clock,
+                                    config.mentoring_retention_days, coach_book.timezone)
 
     async def open_services(application: Application) -> None:  # type: ignore[type-arg]
         await database.open()
         if coach_book is not None:
             await store.set_cap(coach_book.max_upcoming_per_person)
         application.bot_data["services"] = Services(assistant, database, config.retention_days,
-                                                    store, appointments)
-        await register_commands(application, assistant)
+                                                    store, appointments, duty, mentoring)
+        await register_commands(application, assistant, mentoring is not None)
 
     async def close_services(application: Application) -> None:  # type: ignore[type-arg]
         await database.close()
@@ -128,6 +167,16 @@ def build_application(config: ChannelConfig, assistant: Assistant,
     )
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
+    # Live duty chat (when the coaches file has a `duty:` section). While a person chats with
+    # a human, their messages go to the conversation's topic and the bot stays quiet (group
+    # -1 runs first and stops the rest; commands still work); coaches answer in the topic.
+    if duty is not None:
+        application.add_handler(MessageHandler(
+            private & filters.UpdateType.MESSAGE & ~filters.COMMAND,
+            duty_chat.relay_from_person), group=-1)
+        application.add_handler(MessageHandler(
+            filters.Chat(duty.staff_chat_id) & filters.UpdateType.MESSAGE
+            & ~filters.StatusUpdate.ALL, duty_chat.relay_from_staff))
     # In groups the bot only explains itself when addressed, and invites to a private chat.
     application.add_handler(MessageHandler(
         groups & (filters.COMMAND | filters.Entity("mention")), handlers.invite_to_private_chat))
@@ -156,6 +205,12 @@ def build_application(config: ChannelConfig, assistant: Assistant,
     application.add_handler(CommandHandler("week", coach_desk.show_week, filters=private))
     application.add_handler(CommandHandler("block", coach_desk.block_time, filters=private))
     application.add_handler(CommandHandler("cancel", coach_desk.cancel_appointment,
+                                           filters=private))
+    # Mentoring: /mentor lets anyone join a programme; /mentoring is the coordinators' desk
+    # (/mentoring stats for the figures). Their buttons (mt:, md:) go through press_button.
+    application.add_handler(CommandHandler("mentor", mentoring_flow.start_signup,
+                                           filters=private))
+    application.add_handler(CommandHandler("mentoring", mentoring_desk.open_desk,
                                            filters=private))
     # Every button: topics, categories, plain Finnish, feedback, language choice.
     application.add_handler(CallbackQueryHandler(handlers.press_button))
@@ -192,14 +247,27 @@ def build_application(config: ChannelConfig, assistant: Assistant,
                            first=5)
         jobs.run_repeating(delivery.send_reminders, delivery.REMINDER_SECONDS, first=3)
         jobs.run_repeating(delivery.purge_old_data, delivery.PURGE_SECONDS, first=60)
+    if jobs is not None and duty is not None:
+        # Duty chat: relay what is pending, open or close topics, end duty honestly, purge.
+        jobs.run_repeating(duty_chat.relay_pending, duty_chat.RELAY_SECONDS, first=1)
+        jobs.run_repeating(duty_chat.tend_topics, duty_chat.TOPIC_SECONDS, first=2)
+        jobs.run_repeating(duty_chat.end_of_duty, duty_chat.DUTY_END_SECONDS, first=10)
+        jobs.run_repeating(duty_chat.purge_relays, delivery.PURGE_SECONDS, first=120)
+    # Mentoring jobs: monthly check-ins, quiet-pair alerts and closing feedback; retention.
+    if jobs is not None and mentoring is not None:
+        jobs.run_repeating(mentoring_flow.send_support, SUPPORT_SECONDS, first=20)
+        jobs.run_repeating(mentoring_flow.purge_old_profiles, delivery.PURGE_SECONDS,
+                           first=90)
     return application
 
 
-async def register_commands(application: Application, assistant: Assistant) -> None:  # type: ignore[type-arg]
+async def register_commands(application: Application, assistant: Assistant,  # type: ignore[type-arg]
+                            mentoring: bool = False) -> None:
     """Register the command menu in each language, and in English for everyone else."""
+    names = COMMANDS[:5] + (MENTORING_COMMANDS if mentoring else ()) + COMMANDS[5:]
     for lang in (*SUPPORTED, None):
         pack = assistant.kb.packs[lang or "en"]
-        commands = [BotCommand(name, pack.text(f"command_{name}")[:256]) for name in COMMANDS]
+        commands = [BotCommand(name, pack.text(f"command_{name}")[:256]) for name in names]
         await application.bot.set_my_commands(commands, language_code=lang)
 
 

@@ -22,6 +22,7 @@ from bot.core.arguments import parse_number
 from bot.core.languages import BABEL_LOCALES
 from bot.core.safe_text import neutralise
 from bot.storage.bookings import BookingCapReached, BookingRequest, SlotTaken, iso, parse_iso
+from bot.telegram_channel import mentoring_flow
 from bot.telegram_channel.conversation import language_of, send_text, services, user_data
 
 logger = logging.getLogger(__name__)
@@ -341,5 +342,6 @@ async def forget_me(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     store = services(context).store
     await store.forget(user.id, appointments.cancellation_notice if appointments else
                        (lambda booking: []))
+    await mentoring_flow.forget(context, user.id)
     user_data(context).clear()
     await send_text(update, context, lang, "forget_done")

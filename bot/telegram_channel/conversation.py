@@ -14,6 +14,8 @@ from bot.booking.appointments import AppointmentBook
 from bot.core.assistant import Assistant
 from bot.core.languages import DEFAULT, from_telegram_code
 from bot.core.replies import Reply
+from bot.duty.desk import DutyDesk
+from bot.mentoring.office import MentoringOffice
 from bot.storage import Database
 from bot.storage.bookings import BookingStore
 from bot.telegram_channel.rendering import keyboard, reply_html
@@ -31,6 +33,10 @@ class Services:
     store: BookingStore
     appointments: AppointmentBook | None
     """None when no coaches file is configured: booking then says how to come in person."""
+    duty: DutyDesk | None = None
+    """None when the coaches file has no `duty:` section: live chat is off."""
+    mentoring: MentoringOffice | None = None
+    """None without a programmes file (or without a coaches file: interviews need one)."""
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

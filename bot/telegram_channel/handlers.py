@@ -13,10 +13,15 @@ from telegram.ext import ContextTypes
 
 from bot.core.languages import SUPPORTED, from_telegram_code
 from bot.core.replies import Action, Button, Message
-from bot.telegram_channel import booking_flow, coach_desk
+from bot.telegram_channel import (
+    booking_flow,
+    coach_desk,
+    duty_chat,
+    mentoring_desk,
+    mentoring_flow,
+)
 from bot.telegram_channel.conversation import (
     language_of,
-    send_reply,
     send_text,
     services,
     user_data,
@@ -76,7 +81,7 @@ async def choose_language_prompt(update: Update, context: ContextTypes.DEFAULT_T
 async def show_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show the category menu."""
     lang = await language_of(update, context)
-    await send_reply(update, context, services(context).assistant.menu(lang))
+    await duty_chat.send_with_chat_offer(update, context, services(context).assistant.menu(lang))
 
 
 async def show_privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -84,6 +89,15 @@ async def show_privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     lang = await language_of(update, context)
     await send_text(update, context, lang, "privacy",
                     retention_days=str(services(context).retention_days))
+    duty_note = duty_chat.privacy_note(context, lang)
+    if duty_note is not None:
+        chat = update.effective_chat
+        if chat is not None:
+            await context.bot.send_message(chat.id, duty_note)
+    office = services(context).mentoring
+    if office is not None:
+        await send_text(update, context, lang, "mt_privacy",
+                        days=str(office.retention_days))
 
 
 async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -103,6 +117,10 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     if await booking_flow.take_note(update, context):
         return
+    if await mentoring_flow.take_typed_answer(update, context):
+        return
+    if await mentoring_desk.take_note(update, context):
+        return
     lang = await language_of(update, context)
     user = update.effective_user
     reply = await services(context).assistant.handle(
@@ -117,7 +135,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if len(message.text) > LONG_MESSAGE_CHARS:
         pack = services(context).assistant.kb.packs[reply.lang]
         note = html.escape(pack.text("too_long"), quote=False)
-    await send_reply(update, context, reply, note)
+    await duty_chat.send_with_chat_offer(update, context, reply, note)
 
 
 async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -140,6 +158,13 @@ async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         step, _, rest = value.partition(":")
         await coach_desk.handle_alert_button(update, context, step, rest)
         return
+    if action == "dc":  # the duty chat's buttons (person and staff); answered there
+        await duty_chat.press(update, context, value)
+        return
+    if action == "md":  # the mentoring coordinators' desk; it answers (or refuses) itself
+        step, _, rest = value.partition(":")
+        await mentoring_desk.press(update, context, step, rest)
+        return
     lang = await language_of(update, context)
     assistant = services(context).assistant
     if action in (Action.HELPED, Action.NOT_HELPED) and assistant.kb.has_topic(value):
@@ -151,6 +176,9 @@ async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if action == "bk":
         await booking_flow.continue_booking(update, context, step, rest)
         return
+    if action == "mt":
+        await mentoring_flow.press(update, context, step, rest)
+        return
     if action == "mb":
         await booking_flow.change_booking(update, context, step, rest)
         return
@@ -159,6 +187,7 @@ async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     if action == "fg":
         if step == "yes":
+            await duty_chat.forget_person(update, context)
             await booking_flow.forget_me(update, context)
         return
     if action == Action.COACH:
@@ -167,7 +196,11 @@ async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if action == Action.CONTACT_ME:
         await booking_flow.ask_consent_to_contact(update, context)
         return
-    await send_reply(update, context, assistant.press(Action(action), value, lang))
+    if action == Action.CHAT:
+        await duty_chat.start_chat(update, context)
+        return
+    await duty_chat.send_with_chat_offer(update, context,
+                                         assistant.press(Action(action), value, lang))
 
 
 async def _welcome(update: Update, context: ContextTypes.DEFAULT_TYPE, lang: str) -> None:

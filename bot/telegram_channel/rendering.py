@@ -22,8 +22,9 @@ CHUNK_CHARS = 3800
 MAX_CALLBACK_BYTES = 64
 LANGUAGE_ACTION = "lang"
 """Callback action of the language picker; the channel's own, not a core Action."""
-CHANNEL_ACTIONS = frozenset({LANGUAGE_ACTION, "bk", "mb", "al", "fg", "ct"})
-"""The channel's own callback prefixes: booking, my booking, alerts, forget, contact."""
+CHANNEL_ACTIONS = frozenset({LANGUAGE_ACTION, "bk", "mb", "al", "fg", "ct", "dc", "mt", "md"})
+"""The channel's own callback prefixes: booking, my booking, alerts, forget, contact,
+duty chat, mentoring (person's side), mentoring desk."""
 
 _LTR_ISOLATE, _POP_ISOLATE = "\u2066", "\u2069"
 _URL = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"').,;:!?\]]")
