@@ -114,9 +114,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX alerts_by_parent ON alerts (parent_id);
     CREATE INDEX alerts_by_user ON alerts (user_id, kind);
     """,
-    # (4: issue 11's tables, from the integrate-editors branch, are inserted here when it is
-    #    merged; until then the two below run as 4 and 5, so do not deploy this branch alone.)
-    # 5: duty chat (live). One row per conversation (at most one live per person), its forum
+    # 4: duty chat (live). One row per conversation (at most one live per person), its forum
     #    topic in the staff group, and the relay: which message became which on the other
     #    side (ids only; `text` is filled only when the operator keeps transcripts). A relay
     #    row is written before the copy is sent, so nothing is lost across a crash.
@@ -162,7 +160,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX duty_relay_due ON duty_relay (copy_message, next_attempt_at);
     """,
-    # 6: mentoring programmes. A profile holds only what its programme asks (JSON); the
+    # 5: mentoring programmes. A profile holds only what its programme asks (JSON); the
     #    coordinator's note is private. One open pair (proposed or active) per participant,
     #    guaranteed by partial unique indexes. `mentoring_events` and `mentoring_answers`
     #    hold no user ids: the report's figures outlive /forget and the retention purge.
