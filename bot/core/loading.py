@@ -19,6 +19,7 @@ from bot.core.content import (
     KnowledgeBase,
     LanguagePack,
 )
+from bot.core.coverage import check_coverage
 from bot.core.languages import SUPPORTED
 from bot.core.problems import ContentError, LineDict, LineList, Problem, read_yaml
 from bot.core.profile import PROFILE_PLACEHOLDERS, WEEKDAYS, OpeningHours, ServiceProfile
@@ -70,6 +71,19 @@ UI_KEYS: dict[str, tuple[str, ...]] = {
     "coach_marked": ("status",), "coach_today": (), "coach_week": (), "coach_nothing": (),
     "coach_block_usage": (), "coach_blocked": ("when",), "coach_cancel_usage": (),
     "coach_cancel_done": (),
+    # The editors' and operators' loop
+    "not_translated": (), "button_english": (), "english_header": (),
+    "privacy_questions": ("question_days",), "coordinators_only": (), "reload_done": (),
+    "reload_refused": (), "reload_on_snapshot": (),
+    "stats_summary": ("period", "conversations", "people", "messages", "languages", "answered",
+                      "candidates", "fallback", "crisis", "contacts", "booked", "held",
+                      "cancelled", "no_shows", "response", "topics"),
+    "chart_messages": (), "chart_quality": (), "quality_answered": (),
+    "quality_candidates": (), "quality_fallback": (), "quality_other": (),
+    "unanswered_title": ("days",), "unanswered_none": (),
+    "unanswered_group": ("count", "languages", "topic"), "describe_question": (),
+    "describe_working": (), "describe_studying": (), "describe_jobseeker": (),
+    "describe_outside": (), "describe_rather_not": (),
 }
 """Every UI string the program uses; each language's ui.yaml must define them all."""
 
@@ -99,24 +113,28 @@ def check_content(
         return None, problems
     profile = _load_profile(root / "service.yaml", problems)
     categories = _load_categories(root / "categories.yaml", problems)
-    category_ids = {c.id for c in categories}
+    # An unreadable category file is one problem, not one per entry naming a category.
+    category_ids = {c.id for c in categories} if categories is not None else _EveryCategory()
     _check_language_folders(root, problems)
 
     raw_packs: dict[str, _RawPack] = {}
     for lang in SUPPORTED:
         raw_packs[lang] = _load_language(root / lang, lang, category_ids, problems)
+    check_coverage(root, raw_packs, required_topics, problems)
 
-    _check_ids_agree(root, raw_packs, problems)
-    if required_topics is not None:
-        _check_required_topics(root, required_topics, raw_packs, problems)
-    for raw in raw_packs.values():
-        _check_related(raw, problems)
-
-    if profile is None or any(p.severity == "error" for p in problems):
+    if profile is None or categories is None or any(p.severity == "error" for p in problems):
         return None, problems
     packs = {lang: raw.build(profile) for lang, raw in raw_packs.items()}
-    topic_ids = tuple(packs[SUPPORTED[0]].entries)
+    # An entry not yet translated everywhere is still a topic, served where it exists.
+    topic_ids = tuple(dict.fromkeys(i for pack in packs.values() for i in pack.entries))
     return KnowledgeBase(packs, tuple(categories), root, topic_ids, profile), problems
+
+
+class _EveryCategory(set[str]):
+    """Stands in for the category ids when categories.yaml could not be read."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
 
 
 # --- The service profile and the category menu -------------------------------------------
@@ -214,10 +232,11 @@ def _hours(data: LineDict, key: str, path: Path, problems: list[Problem]) -> tup
     return tuple(result)
 
 
-def _load_categories(path: Path, problems: list[Problem]) -> list[Category]:
+def _load_categories(path: Path, problems: list[Problem]) -> list[Category] | None:
+    """Return the categories, or None when the file cannot be read at all."""
     data = read_yaml(path, problems)
     if data is None:
-        return []
+        return None
     items = data.get("categories") if isinstance(data, dict) else None
     if not isinstance(items, LineList) or not items:
         problems.append(Problem(path, 1, "'categories' is missing or empty",
@@ -255,6 +274,10 @@ class _RawPack:
         self.category_names: dict[str, str] = {}
         self.strings: dict[str, str] = {}
         self.intents: dict[str, tuple[str, ...]] = {}
+        self.unreadable: list[Path] = []
+        """Files whose entries could not be read; their ids are not reported missing."""
+        self.rejected: set[str] = set()
+        """Ids of entries refused for their own errors; not reported missing either."""
 
     def build(self, profile: ServiceProfile) -> LanguagePack:
         """Fill in the profile's placeholders for this language."""
@@ -294,11 +317,12 @@ def _load_language(folder: Path, lang: str, category_ids: set[str],
         return raw
     for path in sorted(folder.glob("*.y*ml")):
         data = read_yaml(path, problems, lang)
-        if data is None:
-            continue
         if not isinstance(data, LineDict):
-            problems.append(Problem(path, 1, "the file must start with 'language: " + lang + "'",
-                                    "see content/README.md for the layout", lang=lang))
+            raw.unreadable.append(path)
+            if data is not None:
+                problems.append(Problem(path, 1, "the file must start with 'language: " + lang
+                                        + "'", "see content/README.md for the layout",
+                                        lang=lang))
             continue
         declared = data.get("language")
         if declared != lang:
@@ -309,6 +333,7 @@ def _load_language(folder: Path, lang: str, category_ids: set[str],
                 f"the file says language {declared!r} but lies in the '{lang}' folder",
                 f"write 'language: {lang}' as the first line" + (
                     f" (languages: {', '.join(SUPPORTED)})" if unknown else ""), lang=lang))
+            raw.unreadable.append(path)
             continue
         if path.name == "ui.yaml":
             _read_ui(path, data, raw, category_ids, problems)
@@ -331,14 +356,18 @@ def _read_entries(path: Path, data: LineDict, raw: _RawPack, category_ids: set[s
     if not isinstance(entries, LineList):
         problems.append(Problem(path, data.line_of("entries"), "'entries' is missing",
                                 "list the answers under 'entries:'", lang=lang))
+        raw.unreadable.append(path)
         return
     for line, item in zip(entries.item_lines, entries, strict=True):
         if not isinstance(item, LineDict):
             problems.append(Problem(path, line, "an entry must be a mapping",
                                     "start each entry with '- id: ...'", lang=lang))
+            raw.unreadable.append(path)
             continue
         parsed = _parse_entry(path, item, file_category, category_ids, lang, problems)
         if parsed is None:
+            if isinstance(item.get("id"), str):
+                raw.rejected.add(item["id"])
             continue
         if parsed["id"] in raw.entries:
             first = raw.entries[parsed["id"]]
@@ -507,53 +536,3 @@ def _read_intents(path: Path, data: LineDict, raw: _RawPack, problems: list[Prob
                                     f"list example messages under '{name}:'", lang=raw.lang))
             continue
         raw.intents[name] = tuple(items)
-
-
-# --- Checks across languages ----------------------------------------------------------------
-
-
-def _check_ids_agree(root: Path, packs: dict[str, _RawPack], problems: list[Problem]) -> None:
-    everywhere: dict[str, tuple[str, dict[str, Any]]] = {}
-    for lang, pack in packs.items():
-        for entry_id, raw in pack.entries.items():
-            everywhere.setdefault(entry_id, (lang, raw))
-    for lang, pack in packs.items():
-        for entry_id, (other_lang, raw) in everywhere.items():
-            if entry_id not in pack.entries:
-                target = root / lang / f"{raw['category']}.yaml"
-                problems.append(Problem(
-                    target, 1, "missing in this language",
-                    f"it exists in content/{other_lang}/{raw['path'].name}:{raw['line']}; add it "
-                    "here with the same id", entry=entry_id, lang=lang))
-
-
-def _check_required_topics(root: Path, spec: Path, packs: dict[str, _RawPack],
-                           problems: list[Problem]) -> None:
-    required = read_required_topics(spec, problems)
-    for lang, pack in packs.items():
-        for entry_id, category in required.items():
-            if entry_id not in pack.entries and not any(
-                    p.entry == entry_id and p.lang == lang for p in problems):
-                problems.append(Problem(
-                    root / lang / f"{category}.yaml", 1, "a required topic is missing",
-                    f"{spec.name} requires it in every language; add an entry with this id",
-                    entry=entry_id, lang=lang))
-
-
-def read_required_topics(spec: Path, problems: list[Problem]) -> dict[str, str]:
-    """Return {topic id: category} from the topics spec (e.g. shared/spec/topics.yaml)."""
-    data = read_yaml(spec, problems)
-    if not isinstance(data, dict):
-        return {}
-    return {str(topic): str(category) for category, topics in data.items()
-            if isinstance(topics, dict) for topic in topics}
-
-
-def _check_related(pack: _RawPack, problems: list[Problem]) -> None:
-    for entry_id, raw in pack.entries.items():
-        for other in raw["related"]:
-            if other not in pack.entries:
-                problems.append(Problem(raw["path"], raw["related_line"],
-                                        f"'related' names unknown id '{other}'",
-                                        "use the id of an existing entry", entry=entry_id,
-                                        lang=pack.lang))
