@@ -18,6 +18,7 @@ import aiosqlite
 
 from bot.booking.slots import Busy, Slot
 from bot.storage.database import Database
+from bot.storage.usage import UsageStore
 
 REMINDERS = (("day_before", dt.timedelta(days=1)), ("hour_before", dt.timedelta(hours=1)))
 
@@ -121,8 +122,10 @@ AlertsFor = Callable[[Booking, str], Sequence[AlertDraft]]
 class BookingStore:
     """Reads and writes bookings; every write is one IMMEDIATE transaction."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, usage: UsageStore | None = None) -> None:
         self.database = database
+        self.usage = usage
+        """Counts bookings and alert answers for the monthly figures, in the same transactions."""
 
     async def set_cap(self, maximum: int) -> None:
         """Keep the database's booking cap in step with the coaches file."""
@@ -149,14 +152,19 @@ class BookingStore:
         async with self.database.transaction() as db:
             cancelled = await self._cancel_active(db, booking_id)
             await self._add_alerts(db, cancelled, alerts_for(cancelled, event))
+            await self._count(db, "booking_cancelled", cancelled)
         return cancelled
 
     async def set_status(self, booking_id: int, status: str) -> Booking | None:
         """Mark a booking done or no-show (by its coach)."""
         async with self.database.transaction() as db:
+            before = await self._get(db, booking_id)
             await db.execute("UPDATE bookings SET status = ? WHERE id = ?",
                              (status, booking_id))
-            return await self._get(db, booking_id)
+            after = await self._get(db, booking_id)
+            if before is not None and after is not None and before.status != status:
+                await self._count(db, f"booking_{status}", after)
+            return after
 
     async def get(self, booking_id: int) -> Booking | None:
         """Return one booking."""
@@ -228,11 +236,15 @@ class BookingStore:
     async def acknowledge(self, alert_id: str, now: dt.datetime) -> Alert | None:
         """Record that a coach acknowledged the alert."""
         async with self.database.transaction() as db:
-            await db.execute("UPDATE alerts SET status = 'acknowledged', acknowledged_at = ? "
-                             "WHERE id = ? AND status IN ('pending', 'sent')",
-                             (iso(now), alert_id))
+            changed = await db.execute(
+                "UPDATE alerts SET status = 'acknowledged', acknowledged_at = ? WHERE id = ? "
+                "AND status IN ('pending', 'sent')", (iso(now), alert_id))
             async with db.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)) as cursor:
                 row = await cursor.fetchone()
+            if changed.rowcount and row is not None and row["sent_at"] and self.usage:
+                minutes = (now - parse_iso(row["sent_at"])).total_seconds() // 60
+                await self.usage.count_in(db, "alert_answered", subject=row["kind"],
+                                          detail=str(max(0, int(minutes))))
         return _alert(row) if row else None
 
     async def unacknowledged(self, sent_before: dt.datetime) -> list[Alert]:
@@ -302,6 +314,7 @@ class BookingStore:
             await db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
             for booking in active:
                 await self._add_alerts(db, None, notices_for(booking))
+                await self._count(db, "booking_cancelled", booking)
         return active
 
     async def purge(self, now: dt.datetime, days: int) -> None:
@@ -321,6 +334,7 @@ class BookingStore:
         booking = await self._insert(db, request)
         await self._add_alerts(db, booking, alerts_for(booking, event))
         await self._add_reminders(db, booking)
+        await self._count(db, "booking_moved" if event == "moved" else "booking_made", booking)
         return booking
 
     async def _cancel_active(self, db: aiosqlite.Connection, booking_id: int) -> Booking:
@@ -357,6 +371,11 @@ class BookingStore:
                 (uuid.uuid4().hex[:12], booking.id if booking else None,
                  booking.user_id if booking else user_id, draft.kind, draft.chat_id,
                  draft.text, int(draft.buttons)))
+
+    async def _count(self, db: aiosqlite.Connection, event: str, booking: Booking) -> None:
+        """Count a booking event today, by meeting language and mode (nothing about who)."""
+        if self.usage is not None:
+            await self.usage.count_in(db, event, lang=booking.meeting_lang, detail=booking.mode)
 
     async def _add_reminders(self, db: aiosqlite.Connection, booking: Booking) -> None:
         for kind, before in REMINDERS:
