@@ -35,7 +35,8 @@ _ENTRIES = {
         "Sidee loo isticmaalaa saunada dadweynaha?", "sauna", "saunada",
         "ma lacag baa saunada", "uimahalli sauna", "xeerarka saunada",
         "maxaan u qaataa saunada", "saunada barkadda"],
-        "Saunada dadweynaha waxay ku taal barkadaha dabaasha. Qubayso ka hor. Kursi yar ku fadhiiso.\n"
+        "Saunada dadweynaha waxay ku taal barkadaha dabaasha. Qubayso ka hor. "
+        "Kursi yar ku fadhiiso.\n"
         "Tallaabada xigta: weydii barkadda kuu dhow."),
     "fa": (SAUNA, "سونای عمومی", [
         "چطور از سونای عمومی استفاده کنم؟", "سونا", "سونای عمومی",

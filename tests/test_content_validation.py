@@ -160,7 +160,8 @@ def test_one_yaml_mistake_is_reported_as_one_problem(content_copy: Path, old: st
     found = messages(content_copy, TOPICS_SPEC if TOPICS_SPEC.exists() else None)
 
     assert len(found) == 1, found
-    assert found[0].startswith(f"{path}:") and "YAML syntax error" in found[0]
+    assert found[0].startswith(f"{path}:")
+    assert "YAML syntax error" in found[0]
     assert not [m for m in warnings_of(content_copy) if "not yet in" in m or "related" in m]
 
 
@@ -184,7 +185,8 @@ def test_an_unreadable_category_file_is_one_problem(content_copy: Path) -> None:
     found = messages(content_copy)
 
     assert len(found) == 1, found
-    assert found[0].startswith(f"{path}:") and "YAML syntax error" in found[0]
+    assert found[0].startswith(f"{path}:")
+    assert "YAML syntax error" in found[0]
 
 
 @pytest.mark.skipif(not TOPICS_SPEC.exists(), reason="shared/spec/topics.yaml is not beside "

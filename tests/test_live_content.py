@@ -49,13 +49,15 @@ async def test_a_valid_change_goes_live_and_a_broken_one_is_refused(root: Path,
     broken = break_yaml(root)
     refused = await live.reload()
 
-    assert loaded.loaded and loaded.errors == []
+    assert loaded.loaded
+    assert loaded.errors == []
     assert not refused.loaded
     assert [str(p.path) for p in refused.errors] == [str(broken)]  # the editor's own file
     assert live.assistant is served
     assert "LIVE-EDIT" in answer_of(live)
     kept = live.last_good()
-    assert kept is not None and "LIVE-EDIT" in (kept / "en" / "housing_money.yaml").read_text(
+    assert kept is not None
+    assert "LIVE-EDIT" in (kept / "en" / "housing_money.yaml").read_text(
         encoding="utf-8")
 
 
@@ -76,7 +78,8 @@ async def test_the_watcher_waits_for_files_to_settle_then_reloads_once(
     third = await live.poll()  # nothing new
 
     assert first is None
-    assert second is not None and second.loaded
+    assert second is not None
+    assert second.loaded
     assert third is None
     assert builds == [root]
 
@@ -90,10 +93,12 @@ def test_the_bot_starts_on_the_last_good_version_when_the_content_is_broken(
     live = LiveContent(root, lexical, snapshots=snapshots)
     change = live.start()
 
-    assert change.on_snapshot and not change.loaded
+    assert change.on_snapshot
+    assert not change.loaded
     assert [str(p.path) for p in change.errors] == [str(broken)]
     assert "https://" in answer_of(live)
-    assert live.last_good() is not None and live.last_good() != root
+    assert live.last_good() is not None
+    assert live.last_good() != root
 
 
 def test_without_a_last_good_version_broken_content_refuses_to_start(root: Path,

@@ -78,8 +78,11 @@ async def test_unanswered_shows_groups_with_scrubbed_examples_and_nobody_in_them
         text = report.params["text"]
         assert text.startswith("<b>Kysymykset, joihin en osannut vastata (30 päivää)</b>")
         assert "3 × · en 3 · lähin aihe: " in text
-        assert "[name]" in text and "[phone]" in text
-        assert "Leyla" not in text and "040" not in text and "7201" not in text
+        assert "[name]" in text
+        assert "[phone]" in text
+        assert "Leyla" not in text
+        assert "040" not in text
+        assert "7201" not in text
         assert bot.errors == []
 
 

@@ -120,9 +120,12 @@ def assert_valid_png(data: bytes) -> tuple[int, int]:
         assert zlib.crc32(kind + body) == crc, kind
         kinds.append(kind)
         position += 12 + length
-    assert kinds[0] == b"IHDR" and kinds[-1] == b"IEND" and b"IDAT" in kinds
+    assert kinds[0] == b"IHDR"
+    assert kinds[-1] == b"IEND"
+    assert b"IDAT" in kinds
     width, height = struct.unpack(">II", data[16:24])
-    assert width > 400 and height > 200
+    assert width > 400
+    assert height > 200
     return width, height
 
 
@@ -307,7 +310,8 @@ def test_report_content_lists_what_needs_an_editors_attention(tmp_path: Path) ->
     assert result.returncode == 0, result.stderr
     out = result.stdout
     behind = out[out.index("translation reviewed before"):out.index("answers over")]
-    assert "housing_money.yaml" in behind and ": tax-card reviewed 2026-10-01; Finnish " \
+    assert "housing_money.yaml" in behind
+    assert ": tax-card reviewed 2026-10-01; Finnish " \
         "reviewed 2026-11-22" in behind
     past = out[out.index("past their review date"):out.index("translation reviewed")]
     assert "police-services reviewed 2025-01-15, due 2025-07-15" in past
