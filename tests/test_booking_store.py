@@ -11,6 +11,7 @@ import pytest
 
 from bot.storage import Database
 from bot.storage.bookings import AlertDraft, BookingCapReached, BookingStore, SlotTaken
+from bot.storage.schema import MIGRATIONS
 from tests.booking_support import request, slot_at
 
 FUTURE = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=3)
@@ -149,7 +150,7 @@ async def test_migrations_can_run_again_without_losing_data(tmp_path: Path) -> N
 
     reopened = await open_store(path)
 
-    assert await reopened.database.schema_version() == 2
+    assert await reopened.database.schema_version() == len(MIGRATIONS)
     assert len(await reopened.upcoming_for_user(1, dt.datetime.now(dt.UTC))) == 1
     await reopened.database.close()
 
