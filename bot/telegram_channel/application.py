@@ -94,11 +94,14 @@ class ChannelConfig:
             reload_seconds=settings.get_int("OHJAAMO_RELOAD_SECONDS"),
             unanswered_days=settings.get_int("OHJAAMO_UNANSWERED_DAYS", minimum=1))
 
+    def build_assistant(self, root: Path) -> Assistant:
+        """Build the assistant from a content folder (at start and on every reload)."""
+        return Assistant.from_content(root, self.topics_spec)
+
     def live_content(self) -> LiveContent:
         """Return the content to serve: checked, built, kept as the last good version."""
-        spec = self.topics_spec
-        return LiveContent(self.content, lambda root: Assistant.from_content(root, spec),
-                           snapshots=self.last_good_content, required_topics=spec)
+        return LiveContent(self.content, self.build_assistant,
+                           snapshots=self.last_good_content, required_topics=self.topics_spec)
 
 
 def build_application(config: ChannelConfig, content: LiveContent | Assistant,
@@ -111,7 +114,7 @@ def build_application(config: ChannelConfig, content: LiveContent | Assistant,
     records calls); `clock` replaces the time (tests of reminders and escalation).
     """
     live = content if isinstance(content, LiveContent) else LiveContent.serving(
-        content, config.content, config.live_content().build, config.topics_spec)
+        content, config.content, config.build_assistant, config.topics_spec)
     database = Database(config.database)
     usage = UsageStore(database, live.assistant.kb.zone, clock)
     store = BookingStore(database, usage)
