@@ -16,6 +16,7 @@ from bot.core.loading import load_knowledge_base
 from bot.telegram_channel.application import ChannelConfig, build_application
 from tests.booking_support import COORDINATOR_CHAT, EXAMPLE_COACHES
 from tests.loopback_api import Call, LoopbackBotApi
+from tests.telegram_support import running
 
 
 def lexical(root: Path) -> Assistant:
@@ -69,22 +70,8 @@ async def desk(folder: Path, content: LiveContent | Assistant) -> AsyncIterator[
         api.add_chat(COORDINATOR_CHAT, "supergroup", title="Coordinators")
         root = content.root if isinstance(content, LiveContent) else content.kb.root
         app = build_application(config_for(api, folder, root), content)
-        errors: list[BaseException] = []
-
-        async def collect(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-            if context.error is not None:
-                errors.append(context.error)
-
-        app.add_error_handler(collect)
-        await app.initialize()
-        assert app.post_init is not None
-        await app.post_init(app)
-        try:
+        async with running(app) as errors:
             yield Desk(api, app, errors)
-        finally:
-            assert app.post_shutdown is not None
-            await app.post_shutdown(app)
-            await app.shutdown()
         assert api.errors == []
 
 
