@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.languages import SUPPORTED
-from bot.storage.usage import Count
+from bot.storage.usage import DESCRIPTIONS, Count
 
 QUALITY = ("answer", "candidates", "fallback")
 """Answered directly, 'did you mean', 'I don't know': the split a funder asks about."""
@@ -23,8 +23,6 @@ QUALITY_NAMES = {"answer": "answered directly", "candidates": "did you mean",
 BOOKING_OUTCOMES = ("made", "moved", "cancelled", "done", "no_show")
 BOOKING_NAMES = {"made": "made", "moved": "moved", "cancelled": "cancelled",
                  "done": "held", "no_show": "no-shows"}
-DESCRIPTIONS = ("working", "studying", "jobseeker", "outside", "rather_not")
-"""The optional 'which describes you best' answers (the ESR start form's groups)."""
 TOP_TOPICS = 15
 
 

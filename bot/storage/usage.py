@@ -38,6 +38,8 @@ Clock = Callable[[], dt.datetime]
 UNANSWERED_REASONS = ("fallback", "candidates", "unhelpful")
 """'I don't know', 'did you mean', and a 👎 on the answer the message got."""
 MAX_KEPT_CHARS = 500
+DESCRIPTIONS = ("working", "studying", "jobseeker", "outside", "rather_not")
+"""The answers to the optional 'which describes you best' (the ESR start form's groups)."""
 
 
 def _now() -> dt.datetime:

@@ -18,8 +18,8 @@ from bot.booking.formatting import appointment_card, calendar_file, format_slot_
 from bot.booking.slots import Slot
 from bot.core.languages import BABEL_LOCALES
 from bot.core.safe_text import neutralise
-from bot.reports.figures import DESCRIPTIONS
 from bot.storage.bookings import BookingCapReached, BookingRequest, SlotTaken, iso, parse_iso
+from bot.storage.usage import DESCRIPTIONS
 from bot.telegram_channel.conversation import language_of, send_text, services, user_data
 
 MAX_NOTE_CHARS = 300

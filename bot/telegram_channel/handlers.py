@@ -111,12 +111,12 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         # The coach sees a person's last few questions with their booking (purged later).
         await services(context).store.remember_question(
             user.id, message.text, str(reply.kind), reply.topic)
-    await counting.count_message(update, context, message.text, reply)
     note = None
     if len(message.text) > LONG_MESSAGE_CHARS:
         pack = services(context).assistant.kb.packs[reply.lang]
         note = html.escape(pack.text("too_long"), quote=False)
     await send_reply(update, context, reply, note)
+    await counting.count_message(update, context, message.text, reply)  # after: no delay
 
 
 async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -169,9 +169,9 @@ async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await booking_flow.ask_consent_to_contact(update, context)
         return
     reply = assistant.press(Action(action), value, lang)
+    await send_reply(update, context, reply)
     if action == Action.TOPIC:
         await counting.count_tap(update, context, reply)
-    await send_reply(update, context, reply)
 
 
 async def _welcome(update: Update, context: ContextTypes.DEFAULT_TYPE, lang: str) -> None:
