@@ -247,3 +247,13 @@ def test_broken_content_refuses_to_load_and_lists_every_error(content_copy: Path
     # A translation still to be written is a warning, not one of the errors.
     assert "child-benefit" not in text
     assert any("entry 'child-benefit': not yet in fi" in str(p) for p in caught.value.problems)
+
+
+def test_an_empty_file_is_an_error_not_a_silent_gap(content_copy: Path) -> None:
+    path = content_copy / "ru" / "ui.yaml"
+    path.write_text("", encoding="utf-8")  # e.g. saved half-way by an editor
+
+    found = messages(content_copy)
+
+    assert found == [f"{path}:1: the file must start with 'language: ru' (see content/README.md "
+                     "for the layout)"]

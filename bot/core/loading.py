@@ -316,10 +316,11 @@ def _load_language(folder: Path, lang: str, category_ids: set[str],
                                 lang=lang))
         return raw
     for path in sorted(folder.glob("*.y*ml")):
+        before = len(problems)
         data = read_yaml(path, problems, lang)
         if not isinstance(data, LineDict):
             raw.unreadable.append(path)
-            if data is not None:
+            if len(problems) == before:  # not a YAML error (that is reported): empty or a list
                 problems.append(Problem(path, 1, "the file must start with 'language: " + lang
                                         + "'", "see content/README.md for the layout",
                                         lang=lang))
