@@ -131,3 +131,18 @@ async def test_started_on_the_last_good_version_people_get_answers_and_the_coord
         assistant.kb.packs["fi"].text("reload_on_snapshot"))
     assert "housing_money.yaml" in told[0].params["text"]
     assert assistant.kb.entry("tax-card", lang).title in sent_to(reply, 7501)[-1].params["text"]
+
+
+async def test_a_failure_while_building_keeps_the_old_content_and_says_so(
+        root: Path, assistant: Assistant) -> None:
+    def failing(folder: Path) -> Assistant:
+        raise MemoryError("no room for the new index")
+
+    live = LiveContent.serving(assistant, root, failing)
+    mark_answers(root, "LIVE-EDIT")
+
+    change = await live.reload()
+
+    assert not change.loaded
+    assert live.assistant is assistant
+    assert "could not be loaded (MemoryError: no room for the new index)" in str(change.errors[0])

@@ -162,15 +162,24 @@ class LiveContent:
 
     def _load(self) -> tuple[Assistant | None, ContentChange]:
         """Copy, check and build the editors' content (blocking: run it in a thread)."""
-        if self.snapshots is None:
-            return self._check_and_build(self.root, self.root)
-        version = self._new_version()
-        assistant, change = self._check_and_build(version, self.root)
-        if assistant is None:
-            shutil.rmtree(version, ignore_errors=True)
-        else:
-            self._promote(version)
-        return assistant, change
+        version: Path | None = None
+        try:
+            if self.snapshots is None:
+                return self._check_and_build(self.root, self.root)
+            version = self._new_version()
+            assistant, change = self._check_and_build(version, self.root)
+            if assistant is not None:
+                self._promote(version)
+                version = None
+            return assistant, change
+        except Exception as exc:  # a full disk, a bug: never take the running bot down
+            logger.exception("loading the content from %s failed", self.root)
+            return None, ContentChange(False, (Problem(
+                self.root, 1, f"the content could not be loaded ({type(exc).__name__}: {exc})",
+                "the bot keeps the content it had; if this happens again, tell a developer"),))
+        finally:
+            if version is not None:
+                shutil.rmtree(version, ignore_errors=True)
 
     def _check_and_build(self, folder: Path, shown: Path
                          ) -> tuple[Assistant | None, ContentChange]:
