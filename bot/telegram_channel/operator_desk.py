@@ -9,12 +9,13 @@ import html
 import logging
 
 from babel.numbers import format_decimal, format_percent
+from babel.units import format_unit
 from telegram import InputFile, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot.core.content import LanguagePack
+from bot.core.content import KnowledgeBase, LanguagePack
 from bot.core.languages import BABEL_LOCALES
 from bot.core.live_content import ContentChange
 from bot.core.safe_text import user_text_html
@@ -124,17 +125,18 @@ async def show_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     period = Period.month(usage.today().strftime("%Y-%m"))
     figures = compute_figures(period, await usage.counts(period.start, period.end),
                               await usage.people(period.start, period.end))
-    await context.bot.send_message(chat.id, html.escape(stats_summary(figures, pack),
-                                                        quote=False), parse_mode=ParseMode.HTML)
+    summary = stats_summary(figures, services(context).assistant.kb, pack.lang)
+    await context.bot.send_message(chat.id, html.escape(summary, quote=False),
+                                   parse_mode=ParseMode.HTML)
     png = await asyncio.to_thread(chart_png, figures, labels_for(pack))
     await context.bot.send_photo(chat.id, InputFile(png, filename=f"stats-{period.label}.png"))
     await context.bot.send_document(chat.id, InputFile(csv_text(figures).encode(),
                                                        filename=f"stats-{period.label}.csv"))
 
 
-def stats_summary(figures: Figures, pack: LanguagePack) -> str:
-    """Write the figures as one short message in the staff language."""
-    locale = BABEL_LOCALES[pack.lang]
+def stats_summary(figures: Figures, kb: KnowledgeBase, lang: str) -> str:
+    """Write the figures as one short message in the staff language `lang`."""
+    pack, locale = kb.packs[lang], BABEL_LOCALES[lang]
 
     def number(value: float) -> str:
         return format_decimal(value, locale=locale)
@@ -142,12 +144,11 @@ def stats_summary(figures: Figures, pack: LanguagePack) -> str:
     def share(kind: str) -> str:
         return format_percent(figures.share(kind), "#,##0.0 %", locale=locale)
 
-    titles = [_title(pack, topic) for topic, _ in figures.topics[:TOP_TOPICS_SHOWN]]
-    topics = ", ".join(f"{title} {number(n)}" for title, (_, n) in
-                       zip(titles, figures.topics, strict=False)) or "–"
-    response = "–" if figures.median_response is None else \
-        f"{number(figures.median_response)} min"
-    languages = ", ".join(f"{lang} {number(n)}" for lang, n in figures.messages.items()) or "–"
+    topics = ", ".join(f"{_title(kb, topic, lang)} {number(n)}"
+                       for topic, n in figures.topics[:TOP_TOPICS_SHOWN]) or "–"
+    response = "–" if figures.median_response is None else format_unit(
+        figures.median_response, "duration-minute", length="short", locale=locale)
+    languages = ", ".join(f"{code} {number(n)}" for code, n in figures.messages.items()) or "–"
     return pack.text(
         "stats_summary", period=figures.period.label,
         conversations=number(figures.conversations),
@@ -159,10 +160,9 @@ def stats_summary(figures: Figures, pack: LanguagePack) -> str:
         no_shows=number(figures.booked("no_show")), response=response, topics=topics)
 
 
-def _title(pack: LanguagePack, topic: str) -> str:
-    """Return a topic's title in the staff language, or its id if it is not written there."""
-    entry = pack.entries.get(topic)
-    return entry.title if entry else topic
+def _title(kb: KnowledgeBase, topic: str, lang: str) -> str:
+    """Return a topic's title (in `lang` if written there), or its id if it no longer exists."""
+    return kb.title(topic, lang) if kb.has_topic(topic) else topic
 
 
 # --- Unanswered questions -------------------------------------------------------------------
@@ -183,7 +183,7 @@ async def show_unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if not groups:
         lines.append(html.escape(pack.text("unanswered_none"), quote=False))
     for group in groups[:UNANSWERED_GROUPS]:
-        topic = _title(pack, group.closest) if group.closest else "–"
+        topic = _title(found.assistant.kb, group.closest, pack.lang) if group.closest else "–"
         languages = ", ".join(f"{code} {n}" for code, n in group.languages.most_common())
         lines.append("\n" + html.escape(pack.text(
             "unanswered_group", count=str(group.count), languages=languages, topic=topic),
