@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 import shutil
@@ -168,3 +169,20 @@ async def test_the_watcher_reloads_saved_files_and_tells_the_coordinator_chat(
         assert f"{broken}:" in told.params["text"]
         assert live.assistant is assistant
         assert bot.errors == []
+
+
+async def test_the_daily_job_deletes_unanswered_texts_past_their_days(
+        tmp_path: Path, assistant: Assistant) -> None:
+    async with desk(tmp_path, assistant) as bot:
+        usage = bot.app.bot_data["services"].usage
+        today = usage.today()
+        async with usage.database.transaction() as db:
+            for age in (31, 30, 29):
+                day = (today - dt.timedelta(days=age)).isoformat()
+                await db.execute("INSERT INTO unanswered (day, lang, reason, text) VALUES "
+                                 "(?, 'fi', 'fallback', ?)", (day, f"{age} days old"))
+
+        await operator_desk.purge_unanswered(bot.context())
+
+        kept = [t.text for t in await usage.unanswered(today - dt.timedelta(days=365))]
+        assert kept == ["30 days old", "29 days old"]
