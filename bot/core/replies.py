@@ -16,6 +16,8 @@ class ReplyKind(StrEnum):
     GREETING = "greeting"
     FALLBACK = "fallback"
     MENU = "menu"
+    UNTRANSLATED = "untranslated"
+    """The topic is known, but its answer is not yet written in the reader's language."""
 
 
 class Action(StrEnum):
@@ -29,6 +31,7 @@ class Action(StrEnum):
     HELPED = "helped"  # value: topic id
     NOT_HELPED = "unhelped"  # value: topic id
     CONTACT_ME = "contact"
+    ENGLISH = "english"  # value: topic id
 
 
 @dataclass(frozen=True)

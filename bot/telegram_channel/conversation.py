@@ -13,9 +13,11 @@ from telegram.ext import ContextTypes
 from bot.booking.appointments import AppointmentBook
 from bot.core.assistant import Assistant
 from bot.core.languages import DEFAULT, from_telegram_code
+from bot.core.live_content import LiveContent
 from bot.core.replies import Reply
 from bot.storage import Database
 from bot.storage.bookings import BookingStore
+from bot.storage.usage import UsageStore
 from bot.telegram_channel.rendering import keyboard, reply_html
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -25,12 +27,19 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 class Services:
     """What handlers need, created once in `post_init` and closed in `post_shutdown`."""
 
-    assistant: Assistant
+    content: LiveContent
     database: Database
     retention_days: int
     store: BookingStore
     appointments: AppointmentBook | None
     """None when no coaches file is configured: booking then says how to come in person."""
+    usage: UsageStore
+    unanswered_days: int
+
+    @property
+    def assistant(self) -> Assistant:
+        """Return the assistant in service; a content reload swaps it between two updates."""
+        return self.content.assistant
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

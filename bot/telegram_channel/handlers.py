@@ -13,7 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot.core.languages import SUPPORTED, from_telegram_code
 from bot.core.replies import Action, Button, Message
-from bot.telegram_channel import booking_flow, coach_desk
+from bot.telegram_channel import booking_flow, coach_desk, counting
 from bot.telegram_channel.conversation import (
     language_of,
     send_reply,
@@ -84,6 +84,8 @@ async def show_privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     lang = await language_of(update, context)
     await send_text(update, context, lang, "privacy",
                     retention_days=str(services(context).retention_days))
+    await send_text(update, context, lang, "privacy_questions",
+                    question_days=str(services(context).unanswered_days))
 
 
 async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -118,6 +120,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         pack = services(context).assistant.kb.packs[reply.lang]
         note = html.escape(pack.text("too_long"), quote=False)
     await send_reply(update, context, reply, note)
+    await counting.count_message(update, context, message.text, reply)  # after: no delay
 
 
 async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -144,6 +147,8 @@ async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     assistant = services(context).assistant
     if action in (Action.HELPED, Action.NOT_HELPED) and assistant.kb.has_topic(value):
         await database.record_feedback(value, lang, action == Action.HELPED)
+        if action == Action.NOT_HELPED:
+            await counting.keep_unhelpful(update, context, value, lang)
         await query.answer(assistant.kb.packs[lang].text("feedback_thanks"))
         return
     await query.answer()
@@ -167,7 +172,10 @@ async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if action == Action.CONTACT_ME:
         await booking_flow.ask_consent_to_contact(update, context)
         return
-    await send_reply(update, context, assistant.press(Action(action), value, lang))
+    reply = assistant.press(Action(action), value, lang)
+    await send_reply(update, context, reply)
+    if action == Action.TOPIC:
+        await counting.count_tap(update, context, reply)
 
 
 async def _welcome(update: Update, context: ContextTypes.DEFAULT_TYPE, lang: str) -> None:
