@@ -14,16 +14,19 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.assistant import Assistant
+from bot.core.encoding import EmbeddingCache
 from bot.core.loading import load_knowledge_base
 from bot.reports.charts import chart_png
 from bot.reports.clustering import group_similar
 from bot.reports.feedback import worst_rated
 from bot.reports.figures import Period, compute_figures
+from bot.reports.unanswered import SENTENCE_SIMILAR, sentence_vectoriser
 from bot.storage import Database
 from bot.storage.bookings import BookingStore
 from bot.storage.usage import Feedback, Turn, UsageStore
 from tests.booking_support import request, slot_at
-from tests.conftest import CONTENT
+from tests.conftest import CONTENT, VECTOR_CACHE
 from tests.test_cli import ohjaamo
 from tests.usage_data import HELSINKI, SetClock, write_known_usage
 
@@ -234,6 +237,20 @@ def test_similar_questions_are_grouped_in_any_language() -> None:
     assert sorted(map(sorted, groups)) == [[0, 1, 2], [3, 4], [5, 6], [7]]
 
 
+def test_the_sentence_encoder_groups_one_question_across_languages(
+        assistant: Assistant) -> None:
+    assert assistant.semantic is not None
+    vectorise = sentence_vectoriser(assistant.kb, assistant.semantic.encoder,
+                                    EmbeddingCache(VECTOR_CACHE))
+    texts = ["how do i get a tax card", "where to get tax card?", "tax card how to get",
+             "как получить налоговую карточку", "налоговая карточка как получить",
+             "what is the weather tomorrow"]
+
+    groups = sorted(map(sorted, group_similar(texts, vectorise, SENTENCE_SIMILAR)))
+
+    assert groups == [[0, 1, 2, 3, 4], [5]]
+
+
 async def _write_unanswered(path: Path) -> None:
     clock = SetClock()
     database = Database(path)
@@ -270,6 +287,20 @@ def test_report_unanswered_groups_similar_questions_with_the_closest_topic(
     assert "• how do i get a tax card for my new job" in first
     assert ": 2 in 1 group(s)." in russian.stdout
     assert "ru 2" in russian.stdout
+    assert "Grouped by meaning (sentence encoder " in out
+
+
+def test_report_unanswered_groups_by_spelling_when_the_semantic_layer_is_off(
+        tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    asyncio.run(_write_unanswered(path))
+
+    result = ohjaamo("report", "unanswered", "--since", "2026-11-01",
+                     env={"OHJAAMO_DB": str(path), "OHJAAMO_SEMANTIC": "off"})
+
+    assert result.returncode == 0, result.stderr
+    assert ": 6 in 3 group(s)." in result.stdout
+    assert "Grouped by spelling (character n-grams)." in result.stdout
 
 
 def test_report_feedback_lists_the_most_thumbed_down_answers_first(tmp_path: Path) -> None:

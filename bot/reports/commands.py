@@ -8,7 +8,7 @@ import datetime as dt
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot import settings
@@ -17,6 +17,9 @@ from bot.core.languages import SUPPORTED
 from bot.core.problems import shown_path
 from bot.storage import Database
 from bot.storage.usage import UsageStore
+
+if TYPE_CHECKING:
+    from bot.reports.unanswered import UnansweredGroup
 
 T = TypeVar("T")
 
@@ -66,7 +69,8 @@ def add_report_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
 
 
 def _unanswered(args: argparse.Namespace) -> int:
-    from bot.reports.unanswered import group_unanswered
+    from bot.core.encoding import EmbeddingCache, load_encoder
+    from bot.reports.unanswered import group_unanswered, grouping
 
     kb = _content()
     days = settings.get_int("OHJAAMO_UNANSWERED_DAYS", minimum=1)
@@ -74,10 +78,18 @@ def _unanswered(args: argparse.Namespace) -> int:
     texts = _with_store(kb, lambda usage: usage.unanswered(since, args.lang))
     if texts is None:
         return 2
-    groups = group_unanswered(texts, kb)
+    groups: list[UnansweredGroup] = []
+    grouped_by = ""
+    if texts:  # the encoder takes a moment to load: only when there is something to group
+        encoder = load_encoder() if kb is not None and settings.semantic_on() else None
+        chosen = grouping(kb, encoder, EmbeddingCache(settings.cache_dir()))
+        groups = group_unanswered(texts, kb, chosen.vectorise, chosen.similar)
+        grouped_by = chosen.name
     where = f"in {args.lang}" if args.lang else "in all languages"
     print(f"Questions the bot could not answer since {since} {where} (texts are kept {days} "
           f"days, scrubbed, without who asked): {len(texts)} in {len(groups)} group(s).")
+    if grouped_by:
+        print(f"Grouped by {grouped_by}.")
     for number, group in enumerate(groups[:args.limit], start=1):
         langs = ", ".join(f"{code} {n}" for code, n in group.languages.most_common())
         reasons = ", ".join(f"{_REASONS[r]} {n}" for r, n in group.reasons.most_common())

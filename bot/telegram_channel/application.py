@@ -148,7 +148,7 @@ def build_application(config: ChannelConfig, content: LiveContent | Assistant,
             await store.set_cap(coach_book.max_upcoming_per_person)
         application.bot_data["services"] = Services(live, database, config.retention_days,
                                                     store, appointments, usage,
-                                                    config.unanswered_days)
+                                                    config.unanswered_days, config.cache_dir)
         await register_commands(application, live.assistant)
         await operator_desk.announce_start(application)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Update
@@ -35,6 +36,8 @@ class Services:
     """None when no coaches file is configured: booking then says how to come in person."""
     usage: UsageStore
     unanswered_days: int
+    cache_dir: Path | None = None
+    """Where the content's sentence vectors are kept (for grouping unanswered questions)."""
 
     @property
     def assistant(self) -> Assistant:

@@ -16,12 +16,14 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.core.content import KnowledgeBase, LanguagePack
+from bot.core.encoding import EmbeddingCache
 from bot.core.languages import BABEL_LOCALES
 from bot.core.live_content import ContentChange
 from bot.core.safe_text import user_text_html
 from bot.reports.charts import chart_png, labels_for
 from bot.reports.figures import Figures, Period, compute_figures, csv_text
-from bot.reports.unanswered import group_unanswered
+from bot.reports.unanswered import UnansweredGroup, group_unanswered, grouping
+from bot.storage.usage import UnansweredText
 from bot.telegram_channel.conversation import Services, language_of, send_text, services
 from bot.telegram_channel.rendering import MAX_MESSAGE_CHARS
 
@@ -177,7 +179,7 @@ async def show_unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     found = services(context)
     since = found.usage.today() - dt.timedelta(days=found.unanswered_days)
     texts = await found.usage.unanswered(since)
-    groups = await asyncio.to_thread(group_unanswered, texts, found.assistant.kb)
+    groups = await asyncio.to_thread(_group, found, texts)
     lines = [f"<b>{html.escape(pack.text('unanswered_title', days=str(found.unanswered_days)))}"
              "</b>"]
     if not groups:
@@ -194,6 +196,16 @@ async def show_unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     while len(text) > MAX_MESSAGE_CHARS and "\n\n" in text:  # drop whole groups, never a tag
         text = text[:text.rfind("\n\n")]
     await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML)
+
+
+def _group(found: Services, texts: list[UnansweredText]) -> list[UnansweredGroup]:
+    """Group by meaning with the encoder the assistant already loaded, else by spelling."""
+    assistant = found.assistant
+    if not texts:
+        return []
+    encoder = assistant.semantic.encoder if assistant.semantic is not None else None
+    chosen = grouping(assistant.kb, encoder, EmbeddingCache(found.cache_dir))
+    return group_unanswered(texts, assistant.kb, chosen.vectorise, chosen.similar)
 
 
 async def purge_unanswered(context: ContextTypes.DEFAULT_TYPE) -> None:
