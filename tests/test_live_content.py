@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 
@@ -11,8 +12,9 @@ from bot.core.assistant import Assistant
 from bot.core.live_content import LiveContent
 from bot.core.problems import ContentError
 from bot.core.replies import Message
+from bot.telegram_channel.application import ChannelConfig
 from tests.booking_support import COORDINATOR_CHAT
-from tests.conftest import CONTENT, LANGUAGES
+from tests.conftest import CONTENT, LANGUAGES, VECTOR_CACHE
 from tests.operator_support import desk, lexical, sent_to
 from tests.test_operator_desk import mark_answers
 
@@ -148,3 +150,31 @@ async def test_a_failure_while_building_keeps_the_old_content_and_says_so(
     assert live.assistant is assistant
     assert "could not be loaded (MemoryError: no room for the new index)" in str(change.errors[0])
 
+
+async def test_a_reload_retrains_the_semantic_layer_and_encodes_only_the_new_phrasing(
+        root: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(VECTOR_CACHE, cache)  # the vectors of the content as it is
+    config = ChannelConfig(
+        token="123:TEST", api_url="http://127.0.0.1:9", database=tmp_path / "bot.db",
+        coaches=tmp_path / "no-coaches.yaml", content=root, topics_spec=None, webhook_url="",
+        webhook_secret="", webhook_listen="127.0.0.1", webhook_port=8443, send_retries=0,
+        retention_days=30, cache_dir=cache, semantic=True)
+    live = LiveContent(root, config.build_assistant, snapshots=tmp_path / "last-good")
+    assert live.start().loaded
+    before = live.assistant
+    phrasings = root / "en" / "phrasings.yaml"
+    phrasing = "my boss wants some vero paper from me before the first salary, what is it"
+    phrasings.write_text(phrasings.read_text(encoding="utf-8").replace(
+        "\n  tax-card:\n", f"\n  tax-card:\n    - {phrasing}\n", 1), encoding="utf-8")
+
+    caplog.set_level(logging.INFO, logger="bot.core.encoding")
+    change = await live.reload()
+
+    assert change.loaded
+    assert phrasing in live.assistant.kb.packs["en"].phrasings["tax-card"]
+    assert before.semantic is not None
+    assert live.assistant.semantic is not None
+    assert live.assistant.semantic is not before.semantic  # trained again, with the phrasing
+    assert live.assistant.semantic.encoder is before.semantic.encoder  # loaded once
+    assert "Encoding 1 new message(s)." in caplog.messages
