@@ -104,6 +104,7 @@ async def run(users: int, per_user: int) -> str:
             async with LoopbackBotApi() as api:
                 env = {"TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.url,
                        "OHJAAMO_DB": str(Path(folder) / f"{len(results)}.db"),
+                       "OHJAAMO_LAST_GOOD_CONTENT": str(Path(folder) / "last-good-content"),
                        "OHJAAMO_LOG_LEVEL": "WARNING"}
                 results[name] = await measure(api, command, env, questions, users, per_user)
     ours, echo_rate = results["ohjaamo run"][0], results["bare PTB echo bot"][0]

@@ -14,6 +14,7 @@ from bot import __version__, settings
 from bot.booking.coaches import CoachesFileError
 from bot.core.languages import SUPPORTED
 from bot.core.problems import ContentError
+from bot.reports.commands import add_report_commands
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -127,6 +128,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--stale", action="store_true", help="also list, per language, the "
                        "entries whose review date has passed")
     check.set_defaults(run=_content_check)
+
+    add_report_commands(commands)
     return parser
 
 
@@ -147,7 +150,14 @@ def _run(args: argparse.Namespace) -> int:
     except settings.SettingError as exc:
         print(f"ohjaamo run: {exc}", file=sys.stderr)
         return 2
-    run(config, _assistant())
+    live = config.live_content()
+    change = live.start()  # raises ContentError when there is no good version at all
+    if change.on_snapshot:
+        print(f"WARNING: the content in {config.content} has {len(change.errors)} error(s); the "
+              f"bot starts on the last good version ({live.last_good()}) until they are "
+              "fixed. Run 'ohjaamo content check'.\n" + "\n".join(map(str, change.errors)),
+              file=sys.stderr)
+    run(config, live)
     return 0
 
 

@@ -67,6 +67,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OHJAAMO_SEMANTIC", "on",
             "'on': understand meaning with the offline e5 encoder (falls back to 'off' by "
             "itself if it cannot load); 'off': the lexical matcher only."),
+    Setting("OHJAAMO_LAST_GOOD_CONTENT", "./data/last-good-content",
+            "Folder where the bot keeps a copy of the last content that loaded without "
+            "errors; when the content has errors at start, the bot starts on this copy."),
+    Setting("OHJAAMO_RELOAD_SECONDS", "5",
+            "How often the running bot looks for changed content files and reloads them "
+            "(0: only when a coordinator sends /reload)."),
+    Setting("OHJAAMO_UNANSWERED_DAYS", "30",
+            "Days the scrubbed texts of questions the bot could not answer are kept for "
+            "editors (shown in /privacy)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

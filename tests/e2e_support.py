@@ -19,16 +19,19 @@ _users = itertools.count(5000)
 class BotProcess:
     """`python -m bot run` as a child process, pointed at the loopback server."""
 
-    def __init__(self, api: LoopbackBotApi, database: Path, coaches: Path | None = None) -> None:
+    def __init__(self, api: LoopbackBotApi, database: Path, coaches: Path | None = None,
+                 env: dict[str, str] | None = None) -> None:
         self.api, self.database = api, database
         self.coaches = coaches or database.parent / "no-coaches.yaml"
+        self.env = env or {}
         self.process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
         env = {**os.environ, "TELEGRAM_BOT_TOKEN": self.api.token,
                "TELEGRAM_API_URL": self.api.url, "OHJAAMO_DB": str(self.database),
                "OHJAAMO_COACHES": str(self.coaches),
-               "OHJAAMO_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
+               "OHJAAMO_LAST_GOOD_CONTENT": str(self.database.parent / "last-good-content"),
+               "OHJAAMO_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1", **self.env}
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", cwd=REPO, env=env,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)

@@ -132,7 +132,8 @@ async def book(bot: LiveBot, user: int, lang: str, mode: str = "visit", slot: in
             break
     topics = await bot.taps(user, modes[-1], f"bk:m:{mode}", lang)
     await bot.taps(user, topics[-1], data_of(topics[-1])[-1], lang)
-    times = await bot.says(user, note, lang)
+    question = await bot.says(user, note, lang)  # the optional "which describes you best"
+    times = await bot.taps(user, question[-1], "bk:d:rather_not", lang)
     slots = [d for d in data_of(times[-1]) if d.startswith("bk:s:")]
     confirm = await bot.taps(user, times[-1], slots[slot], lang)
     return await bot.taps(user, confirm[-1], "bk:c:", lang)

@@ -328,6 +328,22 @@ def _as_message(message: Any) -> Mapping[str, Any]:
     return found
 
 
+def _image_size(data: bytes) -> tuple[int, int]:
+    """Return (width, height) of a PNG or JPEG, or refuse it as Telegram does."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR":
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data[:3] == b"\xff\xd8\xff":
+        position = 2
+        while position + 9 < len(data):  # walk the segments to a start-of-frame marker
+            marker, length = data[position + 1], int.from_bytes(data[position + 2:position + 4],
+                                                                "big")
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                return (int.from_bytes(data[position + 7:position + 9], "big"),
+                        int.from_bytes(data[position + 5:position + 7], "big"))
+            position += 2 + length
+    raise _bad("IMAGE_PROCESS_FAILED")
+
+
 def _button_data(message: Mapping[str, Any]) -> list[str]:
     rows = message.get("reply_markup", {}).get("inline_keyboard", [])
     return [b["callback_data"] for b in itertools.chain.from_iterable(rows)
@@ -972,6 +988,26 @@ class LoopbackBotApi:
         return self._store(chat, self.bot_user, document=meta, reply_markup=markup,
                            **self._caption(p), **self._thread(chat, p))
 
+    def _api_sendPhoto(self, p: JSON) -> JSON:
+        chat, photo = self._chat(p), p.get("photo")
+        if isinstance(photo, Upload):
+            width, height = _image_size(photo.data)  # Telegram refuses what it cannot decode
+            if len(photo.data) > 10 * 1024 * 1024:
+                raise _bad("file is too big")
+            if width + height > 10_000 or max(width, height) > 20 * min(width, height):
+                raise _bad("PHOTO_INVALID_DIMENSIONS")
+            meta = self._add_file("photo", photo.data, "png")
+            sizes = [meta | {"width": width, "height": height}]
+        elif isinstance(photo, str) and photo in self._files:
+            sizes = [dict(self._files[photo][0]) | {"width": 1, "height": 1}]
+        elif not photo:
+            raise _bad("there is no photo in the request")
+        else:
+            raise _bad("wrong file identifier/HTTP URL specified")
+        markup = _check_markup(p.get("reply_markup"))
+        return self._store(chat, self.bot_user, photo=sizes, reply_markup=markup,
+                           **self._caption(p))
+
     def _api_forwardMessage(self, p: JSON) -> JSON:
         chat = self._chat(p)
         source = self._message(p, "from_chat_id", "message to forward not found")
@@ -1103,7 +1139,8 @@ class LoopbackBotApi:
 _METHODS = (
     "getMe", "getUpdates", "setWebhook", "deleteWebhook", "getWebhookInfo", "logOut", "close",
     "sendMessage", "editMessageText", "editMessageReplyMarkup", "deleteMessage",
-    "answerCallbackQuery", "sendChatAction", "sendDocument", "forwardMessage", "copyMessage",
+    "answerCallbackQuery", "sendChatAction", "sendDocument", "sendPhoto", "forwardMessage",
+    "copyMessage",
     "setMyCommands", "getMyCommands", "deleteMyCommands", "setChatMenuButton",
     "getChatMenuButton", "getChat", "getFile", "createForumTopic", "editForumTopic",
     "closeForumTopic", "reopenForumTopic",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,13 @@ async def start_bot(tmp_path: Path, assistant: Assistant, coaches: Path | None =
         webhook_port=8443, send_retries=0, retention_days=30)
     request = RecordingRequest()
     app = build_application(config, assistant, request=request, clock=clock)
+    async with running(app) as errors:
+        yield Bot(app, request, errors, config.database)
+
+
+@asynccontextmanager
+async def running(app: Application) -> AsyncIterator[list[BaseException]]:  # type: ignore[type-arg]
+    """Initialise the Application and its services, collecting what its handlers raise."""
     errors: list[BaseException] = []
 
     async def collect(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -63,10 +71,12 @@ async def start_bot(tmp_path: Path, assistant: Assistant, coaches: Path | None =
     await app.initialize()
     assert app.post_init is not None
     await app.post_init(app)
-    yield Bot(app, request, errors, config.database)
-    assert app.post_shutdown is not None
-    await app.post_shutdown(app)
-    await app.shutdown()
+    try:
+        yield errors
+    finally:
+        assert app.post_shutdown is not None
+        await app.post_shutdown(app)
+        await app.shutdown()
 
 
 def user(user_id: int, lang: str = "en") -> dict[str, Any]:

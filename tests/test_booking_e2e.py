@@ -88,7 +88,8 @@ async def test_a_killed_bot_loses_no_booking_alert_or_reminder(tmp_path: Path) -
             modes = await person.taps(languages[-1], choice)
             topics = await person.taps(modes[-1], buttons(modes[-1])[0])
             note = await person.taps(topics[-1], buttons(topics[-1])[-1])
-            times = await person.taps(note[-1], "bk:n:")
+            describe = await person.taps(note[-1], "bk:n:")
+            times = await person.taps(describe[-1], "bk:d:rather_not")
             slots = [d for d in buttons(times[-1]) if d.startswith("bk:s:")]
             slot = slots[index % len(slots)]
             confirm = await person.taps(times[-1], slot)
@@ -148,8 +149,9 @@ async def test_the_whole_booking_flow_through_the_process(tmp_path: Path, lang: 
         modes = await person.taps(languages[-1], choice)
         topics = await person.taps(modes[-1], buttons(modes[-1])[0])
         note = await person.taps(topics[-1], buttons(topics[-1])[-1])
-        times = await person.says("Kela letter")
+        describe = await person.says("Kela letter")
         del note
+        times = await person.taps(describe[-1], "bk:d:studying")
         slot = next(d for d in buttons(times[-1]) if d.startswith("bk:s:"))
         confirm = await person.taps(times[-1], slot)
         card = await person.taps(confirm[-1], "bk:c:")

@@ -60,7 +60,11 @@ async def book(bot: Bot, user: int, lang: str, note: str = "Kela letter") -> dic
     topics = await bot.send(tap(user, data_of(bot, modes[-1])[0], lang))
     note_prompt = await bot.send(tap(user, data_of(bot, topics[-1])[-1], lang))
     assert "bk:n:" in data_of(bot, note_prompt[-1])
-    times = await bot.send(text_update(user, note, lang))
+    question = await bot.send(text_update(user, note, lang))
+    # The optional "which describes you best" (counted for the funder, not stored with it).
+    assert [d for d in data_of(bot, question[-1])] == [
+        f"bk:d:{d}" for d in ("working", "studying", "jobseeker", "outside", "rather_not")]
+    times = await bot.send(tap(user, "bk:d:working", lang))
     slot = next(d for d in data_of(bot, times[-1]) if d.startswith("bk:s:"))
     await bot.send(tap(user, slot, lang))
     card = await bot.send(tap(user, "bk:c:", lang))
@@ -89,6 +93,20 @@ async def test_a_person_books_a_coach_and_the_coach_is_alerted(desk: Bot, assist
     assert "tell me about football" in alerts[0]["text"]  # recent questions
     assert_telegram_accepts(alerts)
     assert desk.errors == []
+
+
+@LANGUAGES
+async def test_a_booking_counts_for_the_funders_figures_without_the_person(
+        desk: Bot, lang: str) -> None:
+    await book(desk, 304, lang)
+
+    usage = desk.app.bot_data["services"].usage
+    today = usage.today()
+    counted = {(c.day, c.event, c.detail): c.count
+               for c in await usage.counts(today.replace(day=1), today)}
+    assert counted[(today.replace(day=1), "describes", "working")] == 1  # per month only
+    assert [(event, n) for (_, event, _), n in counted.items() if event.startswith("booking")] \
+        == [("booking_made", 1)]
 
 
 @LANGUAGES

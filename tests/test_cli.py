@@ -118,6 +118,27 @@ def test_content_check_lists_problems_by_language_and_fails(tmp_path: Path) -> N
     assert f"\n{total_before + 1} error(s)" in result.stdout
 
 
+def test_content_check_lists_example_file_problems_beside_missing_translations(
+        content_copy: Path, tmp_path: Path) -> None:
+    from tests.test_content_validation import remove_entry
+
+    remove_entry(content_copy / "so" / "work.yaml", "cv-help")  # its phrasings stay behind
+    crisis = content_copy / "ru" / "crisis.yaml"
+    crisis.write_text(crisis.read_text(encoding="utf-8").replace("\nphrases:", "\nrules:", 1),
+                      encoding="utf-8")
+
+    result = ohjaamo("content", "check", "--path", str(content_copy),
+                     env={"OHJAAMO_TOPICS_SPEC": str(tmp_path / "no-spec.yaml")})
+
+    assert result.returncode == 1
+    errors, warnings = result.stdout.split("Warnings (they do not fail the check):")
+    assert f"{crisis}:" in errors
+    assert "'phrases' is missing or has an empty line" in errors
+    assert "entry 'cv-help': not yet in so" in warnings
+    assert f"{content_copy / 'so' / 'phrasings.yaml'}:1: warning: phrasings for 'cv-help', " \
+        "which this language has no entry for" in warnings
+
+
 def test_a_broken_content_folder_stops_ask_with_a_clear_message(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-folder"
 

@@ -180,6 +180,7 @@ async def test_webhook_mode_refuses_requests_without_the_secret(tmp_path: Path,
     async with LoopbackBotApi() as server:
         env = {**os.environ, "TELEGRAM_BOT_TOKEN": server.token, "TELEGRAM_API_URL": server.url,
                "OHJAAMO_DB": str(tmp_path / "bot.db"), "OHJAAMO_LOG_LEVEL": "WARNING",
+               "OHJAAMO_LAST_GOOD_CONTENT": str(tmp_path / "last-good-content"),
                "OHJAAMO_WEBHOOK_URL": f"https://bot.example/{secret[:16]}",
                "OHJAAMO_WEBHOOK_SECRET": secret, "OHJAAMO_WEBHOOK_PORT": str(port)}
         process = await asyncio.create_subprocess_exec(

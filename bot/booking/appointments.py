@@ -46,7 +46,7 @@ class AppointmentBook:
         self.store = store
         self.kb = kb
         self.clock = clock
-        self.escalations = Escalations(store.database)
+        self.escalations = Escalations(store.database, store.usage)
 
     def meeting_options(self, lang: str) -> list[tuple[str, bool]]:
         """Return (meeting language, interpreter needed) choices for a person's language."""
@@ -195,7 +195,7 @@ class AppointmentBook:
         if event in ("new", "moved") and history:
             lines.append(f"<b>{html.escape(staff.text('alert_questions'))}:</b>")
             for question, kind, topic in history[-3:]:
-                answer = self.kb.entry(topic, staff.lang).title if topic and self.kb.has_topic(
+                answer = self.kb.title(topic, staff.lang) if topic and self.kb.has_topic(
                     topic) else kind
                 lines.append(f"• {user_text_html(question[:200])} → {html.escape(answer)}")
         return [AlertDraft(event, coach.telegram_id, "\n".join(lines),
@@ -258,7 +258,7 @@ class AppointmentBook:
         flags = [staff.text("flag_interpreter")] if booking.interpreter else []
         if booking.voice:
             flags.append(staff.text("flag_voice"))
-        topic = self.kb.entry(booking.topic, lang).title if booking.topic and \
+        topic = self.kb.title(booking.topic, lang) if booking.topic and \
             self.kb.has_topic(booking.topic) else "–"
         rows = [
             (staff.text("alert_time"), html.escape(when)),

@@ -90,8 +90,10 @@ class Assistant:
         lang = lang if lang in SUPPORTED else DEFAULT
         if action is Action.TOPIC and self.kb.has_topic(value):
             return self.answer(value, lang)
-        if action is Action.PLAIN_FINNISH and self.kb.has_topic(value):
+        if action is Action.PLAIN_FINNISH and self.kb.has_entry(value, "fi"):
             return self.plain_finnish(value, lang)
+        if action is Action.ENGLISH and self.kb.has_entry(value, "en"):
+            return self._in_language(value, "en", lang, "english_header")
         if action is Action.CATEGORY and any(c.id == value for c in self.kb.categories):
             return self.category(value, lang)
         if action in (Action.HELPED, Action.NOT_HELPED):
@@ -104,13 +106,16 @@ class Assistant:
 
     def answer(self, topic_id: str, lang: str, score: float = 1.0) -> Reply:
         """Return the entry `topic_id` as an answer in `lang`, with follow-up buttons."""
+        if not self.kb.has_entry(topic_id, lang):
+            return self.not_translated(topic_id, lang, score)
         entry = self.kb.entry(topic_id, lang)
         pack = self.kb.packs[lang]
         related = tuple(
             (Button(self.kb.entry(other, lang).title, Action.TOPIC, other),)
-            for other in entry.related[:RELATED_BUTTONS])
+            for other in [r for r in entry.related if self.kb.has_entry(r, lang)][
+                :RELATED_BUTTONS])
         rows: list[tuple[Button, ...]] = list(related)
-        if lang != "fi":
+        if lang != "fi" and self.kb.has_entry(topic_id, "fi"):
             rows.append((Button(pack.text("button_plain_finnish"), Action.PLAIN_FINNISH,
                                 topic_id),))
         rows.append((Button(pack.text("button_helped_yes"), Action.HELPED, topic_id),
@@ -121,11 +126,20 @@ class Assistant:
 
     def plain_finnish(self, topic_id: str, lang: str) -> Reply:
         """Return the plain-Finnish version of an answer, introduced in the reader's language."""
-        entry = self.kb.entry(topic_id, "fi")
-        header = self.kb.packs[lang].text("plain_finnish_header")
-        return Reply(ReplyKind.ANSWER, "fi", f"{header}\n\n{entry.answer}", topic=topic_id,
-                     score=1.0, title=entry.title, sources=entry.sources,
-                     buttons=(self._coach_and_menu(lang),))
+        return self._in_language(topic_id, "fi", lang, "plain_finnish_header")
+
+    def not_translated(self, topic_id: str, lang: str, score: float = 1.0) -> Reply:
+        """Say honestly that the answer is not yet in `lang`: offer other versions and a coach."""
+        pack = self.kb.packs[lang]
+        rows: list[tuple[Button, ...]] = []
+        if self.kb.has_entry(topic_id, "fi"):
+            rows.append((Button(pack.text("button_plain_finnish"), Action.PLAIN_FINNISH,
+                                topic_id),))
+        if self.kb.has_entry(topic_id, "en"):
+            rows.append((Button(pack.text("button_english"), Action.ENGLISH, topic_id),))
+        rows.append(self._coach_and_menu(lang))
+        return Reply(ReplyKind.UNTRANSLATED, lang, pack.text("not_translated"), topic=topic_id,
+                     score=score, title=self.kb.title(topic_id, lang), buttons=tuple(rows))
 
     def menu(self, lang: str) -> Reply:
         """Return the category menu, and a coach, for people who would rather tap than type."""
@@ -157,6 +171,14 @@ class Assistant:
 
     # --- Internals ---------------------------------------------------------------------------
 
+    def _in_language(self, topic_id: str, source: str, lang: str, header_key: str) -> Reply:
+        """Return the answer as written in `source`, introduced in the reader's language."""
+        entry = self.kb.entry(topic_id, source)
+        header = self.kb.packs[lang].text(header_key)
+        return Reply(ReplyKind.ANSWER, source, f"{header}\n\n{entry.answer}", topic=topic_id,
+                     score=1.0, title=entry.title, sources=entry.sources,
+                     buttons=(self._coach_and_menu(lang),))
+
     def _intent_reply(self, match: Match, lang: str) -> Reply:
         pack = self.kb.packs[lang]
         name = match.topic.removeprefix(INTENT_PREFIX)
@@ -177,7 +199,7 @@ class Assistant:
     def _candidates(self, topics: list[str], lang: str, score: float) -> Reply:
         pack = self.kb.packs[lang]
         ids = tuple(topics)
-        rows = [(Button(self.kb.entry(i, lang).title, Action.TOPIC, i),) for i in ids]
+        rows = [(Button(self.kb.title(i, lang), Action.TOPIC, i),) for i in ids]
         rows.append((Button(pack.text("button_none_of_these"), Action.MENU),))
         rows.append((Button(pack.text("button_coach"), Action.COACH),))
         return Reply(ReplyKind.CANDIDATES, lang, pack.text("candidates"), topic=ids[0],

@@ -6,10 +6,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 if TYPE_CHECKING:
     from bot.core.profile import ServiceProfile
 
+DEFAULT_ZONE = "Europe/Helsinki"
 INTENT_NAMES = ("handoff", "greeting", "thanks", "out_of_scope")
 """Lists in every `intents.yaml`."""
 CRISIS_KINDS = ("suicide-direct", "suicide-indirect", "self-harm", "violence-at-home",
@@ -93,13 +95,37 @@ class KnowledgeBase:
     topic_ids: tuple[str, ...] = field(default=())
     profile: ServiceProfile | None = None
 
+    @property
+    def zone(self) -> ZoneInfo:
+        """Return the service's time zone (service.yaml), Helsinki when it is not known."""
+        try:
+            return ZoneInfo(self.profile.timezone if self.profile else DEFAULT_ZONE)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo(DEFAULT_ZONE)
+
     def entry(self, topic_id: str, lang: str) -> Entry:
         """Return the entry for `topic_id` in `lang`."""
         return self.packs[lang].entries[topic_id]
 
     def has_topic(self, topic_id: str) -> bool:
-        """Tell whether `topic_id` is a known entry id."""
+        """Tell whether `topic_id` is a known entry id (in at least one language)."""
         return topic_id in self.topic_ids
+
+    def has_entry(self, topic_id: str, lang: str) -> bool:
+        """Tell whether `topic_id` is written in `lang`; a new entry may not be translated yet."""
+        pack = self.packs.get(lang)
+        return pack is not None and topic_id in pack.entries
+
+    def languages_of(self, topic_id: str) -> tuple[str, ...]:
+        """Return the languages `topic_id` is written in, in menu order."""
+        return tuple(lang for lang, pack in self.packs.items() if topic_id in pack.entries)
+
+    def title(self, topic_id: str, lang: str) -> str:
+        """Return the entry's title in `lang`, else in plain Finnish, English or any other."""
+        for code in (lang, "fi", "en", *self.languages_of(topic_id)):
+            if self.has_entry(topic_id, code):
+                return self.packs[code].entries[topic_id].title
+        raise KeyError(topic_id)
 
     def entries_in(self, category_id: str, lang: str) -> list[Entry]:
         """Return the entries of one category in content order."""

@@ -92,18 +92,23 @@ class EmbeddingCache:
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
 
-    def vectors(self, encoder: Encoder, texts: Sequence[str]) -> Vectors:
-        """Return the vectors of `texts`, encoding only those not seen before."""
+    def vectors(self, encoder: Encoder, texts: Sequence[str], store: bool = True) -> Vectors:
+        """Return the vectors of `texts`, encoding only those not seen before.
+
+        With `store=False` the new vectors are not written (people's questions are never
+        kept in the cache; only the content's examples are).
+        """
         keys = [_text_key(encoder, t) for t in texts]
         stored = self._read_vectors(encoder)
         missing = list(dict.fromkeys(
             t for t, k in zip(texts, keys, strict=True) if k not in stored))
         if missing:
-            log.info("Encoding %d new example message(s).", len(missing))
+            log.info("Encoding %d new message(s).", len(missing))
             fresh = encoder.encode(missing)
             for text, vector in zip(missing, fresh, strict=True):
                 stored[_text_key(encoder, text)] = vector
-            self._write_vectors(encoder, stored, keep=set(keys))
+            if store:
+                self._write_vectors(encoder, stored, keep=set(keys))
         if not texts:
             return np.zeros((0, encoder.dim), dtype=np.float32)
         return np.stack([stored[k] for k in keys]).astype(np.float32)

@@ -17,6 +17,7 @@ from bot.core.content import (
     KnowledgeBase,
     LanguagePack,
 )
+from bot.core.coverage import check_coverage, read_required_topics
 from bot.core.entry_rules import MAX_ANSWER_CHARS, MAX_TITLE_CHARS, MIN_QUESTIONS, parse_entry
 from bot.core.example_files import (
     CRISIS_FILE,
@@ -138,6 +139,19 @@ UI_KEYS: dict[str, tuple[str, ...]] = {
     "mt_desk_rematch": (), "mt_desk_end_why": (), "mt_end_schedule": (), "mt_end_mismatch": (),
     "mt_end_moved": (), "mt_end_goals_reached": (), "mt_end_other": (), "mt_desk_ended": (),
     "mt_status_proposed": (), "mt_status_active": (),
+    # The editors' and operators' loop
+    "not_translated": (), "button_english": (), "english_header": (),
+    "privacy_questions": ("question_days",), "coordinators_only": (), "reload_done": (),
+    "reload_refused": (), "reload_on_snapshot": (),
+    "stats_summary": ("period", "conversations", "people", "messages", "languages", "answered",
+                      "candidates", "fallback", "crisis", "contacts", "booked", "held",
+                      "cancelled", "no_shows", "response", "topics"),
+    "chart_messages": (), "chart_quality": (), "quality_answered": (),
+    "quality_candidates": (), "quality_fallback": (), "quality_other": (),
+    "unanswered_title": ("days",), "unanswered_none": (),
+    "unanswered_group": ("count", "languages", "topic"), "describe_question": (),
+    "describe_working": (), "describe_studying": (), "describe_jobseeker": (),
+    "describe_outside": (), "describe_rather_not": (),
 }
 """Every UI string the program uses; each language's ui.yaml must define them all."""
 
@@ -180,33 +194,39 @@ def check_content(
     checks = _Checks(profile.placeholder_names() if profile else None,
                      profile.numbers if profile else {}, today)
     categories = _load_categories(root / "categories.yaml", problems)
-    category_ids = {c.id for c in categories}
+    # An unreadable category file is one problem, not one per entry naming a category.
+    category_ids = {c.id for c in categories} if categories is not None else _EveryCategory()
     _check_language_folders(root, problems)
 
     raw_packs: dict[str, _RawPack] = {}
     for lang in SUPPORTED:
         raw_packs[lang] = _load_language(root / lang, lang, category_ids, checks, problems)
+    check_coverage(root, raw_packs, required_topics, problems)
 
-    _check_ids_agree(root, raw_packs, problems)
-    if required_topics is not None:
-        _check_required_topics(root, required_topics, raw_packs, problems)
-    for raw in raw_packs.values():
-        _check_related(raw, problems)
-
-    if profile is None or any(p.severity == "error" and p.blocks_loading for p in problems):
+    if profile is None or categories is None or any(
+            p.severity == "error" and p.blocks_loading for p in problems):
         return None, problems
     packs = {lang: raw.build(profile) for lang, raw in raw_packs.items()}
-    topic_ids = tuple(packs[SUPPORTED[0]].entries)
+    # An entry not yet translated everywhere is still a topic, served where it exists.
+    topic_ids = tuple(dict.fromkeys(i for pack in packs.values() for i in pack.entries))
     return KnowledgeBase(packs, tuple(categories), root, topic_ids, profile), problems
+
+
+class _EveryCategory(set[str]):
+    """Stands in for the category ids when categories.yaml could not be read."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
 
 
 # --- The category menu ----------------------------------------------------------------------
 
 
-def _load_categories(path: Path, problems: list[Problem]) -> list[Category]:
+def _load_categories(path: Path, problems: list[Problem]) -> list[Category] | None:
+    """Return the categories, or None when the file cannot be read at all."""
     data = read_yaml(path, problems)
     if data is None:
-        return []
+        return None
     items = data.get("categories") if isinstance(data, dict) else None
     if not isinstance(items, LineList) or not items:
         problems.append(Problem(path, 1, "'categories' is missing or empty",
@@ -246,6 +266,15 @@ class _RawPack:
         self.intents: dict[str, tuple[str, ...]] = {}
         self.phrasings: dict[str, tuple[str, ...]] = {}
         self.crisis = CrisisExamples()
+        self.unreadable: list[Path] = []
+        """Files whose entries could not be read; their ids are not reported missing."""
+        self.rejected: set[str] = set()
+        """Ids of entries refused for their own errors; not reported missing either."""
+
+    def note_unreadable(self, path: Path) -> None:
+        """Remember a file that could not be read, if it could have held entries."""
+        if path.name not in (*RESERVED_FILES, PHRASINGS_FILE):
+            self.unreadable.append(path)
 
     def build(self, profile: ServiceProfile) -> LanguagePack:
         """Fill in the profile's placeholders for this language."""
@@ -285,12 +314,14 @@ def _load_language(folder: Path, lang: str, category_ids: set[str], checks: _Che
                                 lang=lang))
         return raw
     for path in sorted(folder.glob("*.y*ml")):
+        before = len(problems)
         data = read_yaml(path, problems, lang)
-        if data is None:
-            continue
         if not isinstance(data, LineDict):
-            problems.append(Problem(path, 1, "the file must start with 'language: " + lang + "'",
-                                    "see content/README.md for the layout", lang=lang))
+            raw.note_unreadable(path)
+            if len(problems) == before:  # not a YAML error (that is reported): empty or a list
+                problems.append(Problem(path, 1, "the file must start with 'language: " + lang
+                                        + "'", "see content/README.md for the layout",
+                                        lang=lang))
             continue
         declared = data.get("language")
         if declared != lang:
@@ -301,6 +332,7 @@ def _load_language(folder: Path, lang: str, category_ids: set[str], checks: _Che
                 f"the file says language {declared!r} but lies in the '{lang}' folder",
                 f"write 'language: {lang}' as the first line" + (
                     f" (languages: {', '.join(SUPPORTED)})" if unknown else ""), lang=lang))
+            raw.note_unreadable(path)
             continue
         lines = path.read_text(encoding="utf-8").splitlines()
         if path.name == "ui.yaml":
@@ -313,7 +345,9 @@ def _load_language(folder: Path, lang: str, category_ids: set[str], checks: _Che
             raw.crisis = read_crisis(path, data, lang, problems)
         else:
             _read_entries(path, data, raw, category_ids, checks, lines, problems)
-    check_phrasings(folder / PHRASINGS_FILE, raw.phrasings,
+    # Phrasings of an entry refused for its own error are not reported a second time.
+    check_phrasings(folder / PHRASINGS_FILE,
+                    {i: texts for i, texts in raw.phrasings.items() if i not in raw.rejected},
                     {i: len(e["questions"]) for i, e in raw.entries.items()}, lang, problems)
     for name in RESERVED_FILES:
         if not (folder / name).exists():
@@ -330,16 +364,20 @@ def _read_entries(path: Path, data: LineDict, raw: _RawPack, category_ids: set[s
     if not isinstance(entries, LineList):
         problems.append(Problem(path, data.line_of("entries"), "'entries' is missing",
                                 "list the answers under 'entries:'", lang=lang))
+        raw.unreadable.append(path)
         return
     for line, item in zip(entries.item_lines, entries, strict=True):
         if not isinstance(item, LineDict):
             problems.append(Problem(path, line, "an entry must be a mapping",
                                     "start each entry with '- id: ...'", lang=lang))
+            raw.unreadable.append(path)
             continue
         parsed = parse_entry(path, item, file_category, category_ids, lang,
                              TextRules(checks.placeholders, checks.numbers), checks.today,
                              lines, problems)
         if parsed is None:
+            if isinstance(item.get("id"), str):
+                raw.rejected.add(item["id"])
             continue
         if parsed["id"] in raw.entries:
             first = raw.entries[parsed["id"]]
@@ -405,53 +443,3 @@ def _read_intents(path: Path, data: LineDict, raw: _RawPack, problems: list[Prob
                                     f"list example messages under '{name}:'", lang=raw.lang))
             continue
         raw.intents[name] = tuple(items)
-
-
-# --- Checks across languages ----------------------------------------------------------------
-
-
-def _check_ids_agree(root: Path, packs: dict[str, _RawPack], problems: list[Problem]) -> None:
-    everywhere: dict[str, tuple[str, dict[str, Any]]] = {}
-    for lang, pack in packs.items():
-        for entry_id, raw in pack.entries.items():
-            everywhere.setdefault(entry_id, (lang, raw))
-    for lang, pack in packs.items():
-        for entry_id, (other_lang, raw) in everywhere.items():
-            if entry_id not in pack.entries:
-                target = root / lang / f"{raw['category']}.yaml"
-                problems.append(Problem(
-                    target, 1, "missing in this language",
-                    f"it exists in content/{other_lang}/{raw['path'].name}:{raw['line']}; add it "
-                    "here with the same id", entry=entry_id, lang=lang))
-
-
-def _check_required_topics(root: Path, spec: Path, packs: dict[str, _RawPack],
-                           problems: list[Problem]) -> None:
-    required = read_required_topics(spec, problems)
-    for lang, pack in packs.items():
-        for entry_id, category in required.items():
-            if entry_id not in pack.entries and not any(
-                    p.entry == entry_id and p.lang == lang for p in problems):
-                problems.append(Problem(
-                    root / lang / f"{category}.yaml", 1, "a required topic is missing",
-                    f"{spec.name} requires it in every language; add an entry with this id",
-                    entry=entry_id, lang=lang))
-
-
-def read_required_topics(spec: Path, problems: list[Problem]) -> dict[str, str]:
-    """Return {topic id: category} from the topics spec (e.g. shared/spec/topics.yaml)."""
-    data = read_yaml(spec, problems)
-    if not isinstance(data, dict):
-        return {}
-    return {str(topic): str(category) for category, topics in data.items()
-            if isinstance(topics, dict) for topic in topics}
-
-
-def _check_related(pack: _RawPack, problems: list[Problem]) -> None:
-    for entry_id, raw in pack.entries.items():
-        for other in raw["related"]:
-            if other not in pack.entries:
-                problems.append(Problem(raw["path"], raw["related_line"],
-                                        f"'related' names unknown id '{other}'",
-                                        "use the id of an existing entry", entry=entry_id,
-                                        lang=pack.lang))

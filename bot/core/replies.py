@@ -16,6 +16,8 @@ class ReplyKind(StrEnum):
     GREETING = "greeting"
     FALLBACK = "fallback"
     MENU = "menu"
+    UNTRANSLATED = "untranslated"
+    """The topic is known, but its answer is not yet written in the reader's language."""
 
 
 class Action(StrEnum):
@@ -30,6 +32,7 @@ class Action(StrEnum):
     NOT_HELPED = "unhelped"  # value: topic id
     CONTACT_ME = "contact"
     CHAT = "chat"  # a live chat with the duty coach, offered by channels that have one
+    ENGLISH = "english"  # value: topic id
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import aiosqlite
 
 from bot.booking.slots import Busy, Slot
 from bot.storage.database import Database
+from bot.storage.usage import UsageStore
 
 REMINDERS = (("day_before", dt.timedelta(days=1)), ("hour_before", dt.timedelta(hours=1)))
 
@@ -127,8 +128,10 @@ AlertsFor = Callable[[Booking, str], Sequence[AlertDraft]]
 class BookingStore:
     """Reads and writes bookings; every write is one IMMEDIATE transaction."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, usage: UsageStore | None = None) -> None:
         self.database = database
+        self.usage = usage
+        """Counts bookings and alert answers for the monthly figures, in the same transactions."""
 
     async def set_cap(self, maximum: int) -> None:
         """Keep the database's booking cap in step with the coaches file."""
@@ -158,6 +161,7 @@ class BookingStore:
             await db.execute("DELETE FROM reminders WHERE booking_id = ?", (booking_id,))
             await self._add_reminders(db, moved)
             await self._add_alerts(db, moved, alerts_for(moved, "moved"))
+            await self._count(db, "booking_moved", moved)
             return moved
 
     async def cancel(self, booking_id: int, event: str, alerts_for: AlertsFor) -> Booking:
@@ -165,14 +169,19 @@ class BookingStore:
         async with self.database.transaction() as db:
             cancelled = await self._cancel_active(db, booking_id)
             await self._add_alerts(db, cancelled, alerts_for(cancelled, event))
+            await self._count(db, "booking_cancelled", cancelled)
         return cancelled
 
     async def set_status(self, booking_id: int, status: str) -> Booking | None:
         """Mark a booking done or no-show (by its coach)."""
         async with self.database.transaction() as db:
+            before = await self._get(db, booking_id)
             await db.execute("UPDATE bookings SET status = ? WHERE id = ?",
                              (status, booking_id))
-            return await self._get(db, booking_id)
+            after = await self._get(db, booking_id)
+            if before is not None and after is not None and before.status != status:
+                await self._count(db, f"booking_{status}", after)
+            return after
 
     async def get(self, booking_id: int) -> Booking | None:
         """Return one booking."""
@@ -303,6 +312,7 @@ class BookingStore:
             await db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
             for booking in active:
                 await self._add_alerts(db, None, notices_for(booking))
+                await self._count(db, "booking_cancelled", booking)
         return active
 
     async def purge(self, now: dt.datetime, days: int) -> None:
@@ -322,6 +332,7 @@ class BookingStore:
         booking = await self._insert(db, request)
         await self._add_alerts(db, booking, alerts_for(booking, event))
         await self._add_reminders(db, booking)
+        await self._count(db, "booking_made", booking)
         return booking
 
     async def _cancel_active(self, db: aiosqlite.Connection, booking_id: int) -> Booking:
@@ -355,6 +366,11 @@ class BookingStore:
         for draft in drafts:
             await insert_alert(db, draft, booking.id if booking else None,
                                booking.user_id if booking else user_id, parent_id)
+
+    async def _count(self, db: aiosqlite.Connection, event: str, booking: Booking) -> None:
+        """Count a booking event today, by meeting language and mode (nothing about who)."""
+        if self.usage is not None:
+            await self.usage.count_in(db, event, lang=booking.meeting_lang, detail=booking.mode)
 
     async def _add_reminders(self, db: aiosqlite.Connection, booking: Booking) -> None:
         for kind, before in REMINDERS:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from bot.storage.bookings import Alert, AlertDraft, alert_from_row, insert_alert, iso
+from bot.storage.bookings import Alert, AlertDraft, alert_from_row, insert_alert, iso, parse_iso
 from bot.storage.database import Database
+from bot.storage.usage import UsageStore
 
 ROOT_KINDS = ("new", "moved", "contact")
 """Alerts that wait for an acknowledgement and escalate without one."""
@@ -21,8 +22,10 @@ ROOT_KINDS = ("new", "moved", "contact")
 class Escalations:
     """Reads and writes alert chains in the outbox; every write is one transaction."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, usage: UsageStore | None = None) -> None:
         self.database = database
+        self.usage = usage
+        """Counts how soon chains are acknowledged, for the monthly figures."""
 
     async def chain(self, alert_id: str) -> list[Alert]:
         """Return the chain an alert belongs to, root first; empty for an unknown id."""
@@ -39,13 +42,25 @@ class Escalations:
         return [alert_from_row(r) for r in rows]
 
     async def acknowledge(self, root_id: str, now: dt.datetime) -> bool:
-        """Acknowledge a chain; copies not yet sent are then never sent. False if it was."""
+        """Acknowledge a chain; copies not yet sent are then never sent. False if it was.
+
+        The minutes from the root's delivery to the acknowledgement are counted once per chain.
+        """
         async with self.database.transaction() as db:
             cursor = await db.execute(
                 "UPDATE alerts SET status = 'acknowledged', acknowledged_at = ? WHERE (id = ? "
                 "OR parent_id = ?) AND status IN ('pending', 'sent')",
                 (iso(now), root_id, root_id))
-            return bool(cursor.rowcount)
+            if not cursor.rowcount:
+                return False
+            async with db.execute("SELECT kind, sent_at FROM alerts WHERE id = ?",
+                                  (root_id,)) as rows:
+                root = await rows.fetchone()
+            if self.usage is not None and root is not None and root["sent_at"]:
+                minutes = (now - parse_iso(root["sent_at"])).total_seconds() // 60
+                await self.usage.count_in(db, "alert_answered", subject=root["kind"],
+                                          detail=str(max(0, int(minutes))))
+            return True
 
     async def open_chains(self) -> list[Alert]:
         """Return the roots nobody acknowledged: sent, or failed and already escalated.

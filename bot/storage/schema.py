@@ -236,4 +236,39 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (pair_id, side, question)
     );
     """,
+    # 6: the editors' and operators' loop, with no person in it. Daily counters (messages by
+    #    language and reply, answers by topic, bookings by meeting language and mode ...);
+    #    a salt per month that turns a Telegram id into a token for counting distinct people
+    #    (deleted when the month is over, so old tokens lead back to nobody); and the
+    #    scrubbed texts of questions the bot could not answer, with the day but not the time
+    #    or the person, deleted after a configurable number of days.
+    """
+    CREATE TABLE usage_counts (
+        day      TEXT NOT NULL,
+        event    TEXT NOT NULL,
+        lang     TEXT NOT NULL DEFAULT '',
+        subject  TEXT NOT NULL DEFAULT '',
+        detail   TEXT NOT NULL DEFAULT '',
+        count    INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (day, event, lang, subject, detail)
+    ) WITHOUT ROWID;
+    CREATE TABLE month_salts (
+        month  TEXT PRIMARY KEY,
+        salt   BLOB NOT NULL
+    );
+    CREATE TABLE visitors (
+        day    TEXT NOT NULL,
+        token  BLOB NOT NULL,
+        PRIMARY KEY (day, token)
+    ) WITHOUT ROWID;
+    CREATE TABLE unanswered (
+        id      INTEGER PRIMARY KEY,
+        day     TEXT NOT NULL,
+        lang    TEXT NOT NULL,
+        reason  TEXT NOT NULL CHECK (reason IN ('fallback', 'candidates', 'unhelpful')),
+        topic   TEXT,
+        text    TEXT NOT NULL
+    );
+    CREATE INDEX unanswered_by_day ON unanswered (day);
+    """,
 )

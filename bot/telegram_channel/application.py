@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from telegram import BotCommand, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -21,7 +23,9 @@ from bot import settings
 from bot.booking.appointments import AppointmentBook, Clock, system_clock
 from bot.booking.coaches import load_coaches
 from bot.core.assistant import Assistant
+from bot.core.encoding import Encoder, load_encoder
 from bot.core.languages import SUPPORTED
+from bot.core.live_content import LiveContent
 from bot.duty.desk import DutyDesk
 from bot.duty.rota import load_rota
 from bot.duty.store import DutyStore
@@ -30,6 +34,7 @@ from bot.mentoring.programmes import load_programmes
 from bot.storage import Database
 from bot.storage.bookings import BookingStore
 from bot.storage.mentoring import MentoringStore
+from bot.storage.usage import UsageStore
 from bot.telegram_channel import (
     booking_flow,
     coach_desk,
@@ -38,6 +43,7 @@ from bot.telegram_channel import (
     handlers,
     mentoring_desk,
     mentoring_flow,
+    operator_desk,
 )
 from bot.telegram_channel.conversation import Services
 from bot.telegram_channel.retrying import RetryingLimiter
@@ -76,6 +82,15 @@ class ChannelConfig:
     duty_transcript_days: int = 0
     programmes: Path = Path("programmes.yaml")
     mentoring_retention_days: int = 180
+    last_good_content: Path | None = None
+    """Where the last good content is kept (None: no fallback, no copies)."""
+    reload_seconds: int = 0
+    """How often to look for changed content; 0 reloads only on /reload."""
+    unanswered_days: int = 30
+    cache_dir: Path | None = field(default_factory=settings.cache_dir)
+    """Where the content's sentence vectors and models are kept (OHJAAMO_CACHE)."""
+    semantic: bool = field(default_factory=settings.semantic_on)
+    """Whether to understand meaning with the encoder (OHJAAMO_SEMANTIC) or words only."""
 
     @classmethod
     def from_environment(cls) -> ChannelConfig:
@@ -106,37 +121,64 @@ class ChannelConfig:
             duty_transcript_days=settings.get_int("OHJAAMO_DUTY_TRANSCRIPT_DAYS"),
             programmes=Path(settings.get("OHJAAMO_PROGRAMMES")),
             mentoring_retention_days=settings.get_int("OHJAAMO_MENTORING_RETENTION_DAYS",
-                                                      minimum=1))
+                                                      minimum=1),
+            last_good_content=Path(settings.get("OHJAAMO_LAST_GOOD_CONTENT")),
+            reload_seconds=settings.get_int("OHJAAMO_RELOAD_SECONDS"),
+            unanswered_days=settings.get_int("OHJAAMO_UNANSWERED_DAYS", minimum=1),
+            cache_dir=settings.cache_dir(), semantic=settings.semantic_on())
+
+    @cached_property
+    def encoder(self) -> Encoder | None:
+        """Return the sentence encoder, loaded once for every build (None: words only)."""
+        return load_encoder() if self.semantic else None
+
+    def build_assistant(self, root: Path) -> Assistant:
+        """Build the assistant from a content folder (at start and on every reload).
+
+        The semantic layer is trained again too; the vectors are cached per text, so a
+        reload encodes only the phrasings that are new.
+        """
+        return Assistant.from_content(root, self.topics_spec, cache_dir=self.cache_dir,
+                                      encoder=self.encoder)
+
+    def live_content(self) -> LiveContent:
+        """Return the content to serve: checked, built, kept as the last good version."""
+        return LiveContent(self.content, self.build_assistant,
+                           snapshots=self.last_good_content, required_topics=self.topics_spec)
 
 
-def build_application(config: ChannelConfig, assistant: Assistant,
+def build_application(config: ChannelConfig, content: LiveContent | Assistant,
                       request: BaseRequest | None = None,
                       clock: Clock = system_clock) -> Application:  # type: ignore[type-arg]
     """Create the Application with every handler and job registered in order.
 
-    `request` replaces the HTTP transport (tests pass one that records calls); `clock`
-    replaces the time (tests of reminders and escalation pass one they control).
+    `content` is the live content (a bare Assistant is served as it is, and /reload rebuilds
+    from `config.content`); `request` replaces the HTTP transport (tests pass one that
+    records calls); `clock` replaces the time (tests of reminders and escalation).
     """
+    live = content if isinstance(content, LiveContent) else LiveContent.serving(
+        content, config.content, config.build_assistant, config.topics_spec)
     database = Database(config.database)
-    store = BookingStore(database)
+    usage = UsageStore(database, live.assistant.kb.zone, clock)
+    store = BookingStore(database, usage)
     coach_book = load_coaches(config.coaches) if config.coaches.is_file() else None
-    appointments = AppointmentBook(coach_book, store, assistant.kb, clock) if coach_book \
+    appointments = AppointmentBook(coach_book, store, live.assistant.kb, clock) if coach_book \
         else None
     if appointments is None:
         logger.warning("no coaches file at %s: booking is off (see examples/coaches.yaml)",
                        config.coaches)
     # Live duty chat: the rota in the coaches file's `duty:` section (none: chat is off).
-    profile = assistant.kb.profile
+    profile = live.assistant.kb.profile
     rota = load_rota(config.coaches, coach_book, profile.duty if profile else ()) \
         if coach_book else None
-    duty = DutyDesk(rota, DutyStore(database), assistant.kb, clock,
+    duty = DutyDesk(rota, DutyStore(database), live.assistant.kb, clock,
                     config.duty_transcript_days) if rota else None
     # Mentoring: the programmes file, checked against the coaches file (interviewers).
     mentoring = None
     if coach_book is not None and config.programmes.is_file():
         programmes = load_programmes(config.programmes,
                                      frozenset(c.id for c in coach_book.coaches))
-        mentoring = MentoringOffice(programmes, MentoringStore(database), assistant.kb,
+        mentoring = MentoringOffice(programmes, MentoringStore(database), live.assistant.kb,
                                     coach_book.coach_language, clock,
                                     config.mentoring_retention_days, coach_book.timezone)
 
@@ -144,9 +186,21 @@ def build_application(config: ChannelConfig, assistant: Assistant,
         await database.open()
         if coach_book is not None:
             await store.set_cap(coach_book.max_upcoming_per_person)
-        application.bot_data["services"] = Services(assistant, database, config.retention_days,
-                                                    store, appointments, duty, mentoring)
-        await register_commands(application, assistant, mentoring is not None)
+        application.bot_data["services"] = Services(
+            live, database, config.retention_days, store, appointments, usage,
+            config.unanswered_days, config.cache_dir, duty=duty, mentoring=mentoring)
+        await register_commands(application, live.assistant, mentoring is not None)
+        await operator_desk.announce_start(application)
+
+    async def follow_content(assistant: Assistant) -> None:
+        """After a reload: the booking desk writes with the new texts; menus in each language."""
+        for desk in (appointments, duty, mentoring):
+            if desk is not None:
+                desk.kb = assistant.kb
+        try:
+            await register_commands(application, assistant, mentoring is not None)
+        except TelegramError as exc:  # the old menu stays; the next reload tries again
+            logger.warning("could not update the command menu (%s)", type(exc).__name__)
 
     async def close_services(application: Application) -> None:  # type: ignore[type-arg]
         await database.close()
@@ -165,6 +219,7 @@ def build_application(config: ChannelConfig, assistant: Assistant,
         .post_shutdown(close_services)
         .build()
     )
+    live.listeners.append(follow_content)
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
     # Live duty chat (when the coaches file has a `duty:` section). While a person chats with
@@ -212,6 +267,13 @@ def build_application(config: ChannelConfig, assistant: Assistant,
                                            filters=private))
     application.add_handler(CommandHandler("mentoring", mentoring_desk.open_desk,
                                            filters=private))
+    # Coordinators: /reload the content now, /stats of this month with the chart, and the
+    # /unanswered questions grouped (refused for anyone not a coordinator in the coaches file).
+    application.add_handler(CommandHandler("reload", operator_desk.reload_content,
+                                           filters=private))
+    application.add_handler(CommandHandler("stats", operator_desk.show_stats, filters=private))
+    application.add_handler(CommandHandler("unanswered", operator_desk.show_unanswered,
+                                           filters=private))
     # Every button: topics, categories, plain Finnish, feedback, language choice.
     application.add_handler(CallbackQueryHandler(handlers.press_button))
     # A question typed as text, or a question edited afterwards.
@@ -241,6 +303,12 @@ def build_application(config: ChannelConfig, assistant: Assistant,
     application.add_error_handler(handlers.apologise_for_error)
     # Background jobs: alerts from the outbox, escalation in working time, reminders, retention.
     jobs = application.job_queue
+    if jobs is not None:
+        # Content edits go live without a restart; unanswered texts go after their days.
+        if config.reload_seconds > 0:
+            jobs.run_repeating(operator_desk.watch_content, config.reload_seconds,
+                               first=config.reload_seconds)
+        jobs.run_repeating(operator_desk.purge_unanswered, delivery.PURGE_SECONDS, first=30)
     if jobs is not None and appointments is not None:
         jobs.run_repeating(delivery.deliver_alerts, delivery.DELIVERY_SECONDS, first=1)
         jobs.run_repeating(coach_desk.escalate_unacknowledged, coach_desk.ESCALATION_SECONDS,
@@ -271,9 +339,9 @@ async def register_commands(application: Application, assistant: Assistant,  # t
         await application.bot.set_my_commands(commands, language_code=lang)
 
 
-def run(config: ChannelConfig, assistant: Assistant) -> None:
+def run(config: ChannelConfig, content: LiveContent) -> None:
     """Run the bot until interrupted: long polling, or a webhook when one is configured."""
-    application = build_application(config, assistant)
+    application = build_application(config, content)
     # Messages sent while the bot was down are answered after it starts.
     if config.webhook_url:
         application.run_webhook(

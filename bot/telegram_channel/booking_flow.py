@@ -22,6 +22,7 @@ from bot.core.arguments import parse_number
 from bot.core.languages import BABEL_LOCALES
 from bot.core.safe_text import neutralise
 from bot.storage.bookings import BookingCapReached, BookingRequest, SlotTaken, iso, parse_iso
+from bot.storage.usage import DESCRIPTIONS
 from bot.telegram_channel import mentoring_flow
 from bot.telegram_channel.conversation import language_of, send_text, services, user_data
 
@@ -95,7 +96,7 @@ async def continue_booking(update: Update, context: ContextTypes.DEFAULT_TYPE, s
         state["mode"] = value
         topic = state.get("topic")
         kb = services(context).assistant.kb
-        rows = [_button(kb.entry(topic, lang).title, f"bk:t:{topic}")] if topic and \
+        rows = [_button(kb.title(topic, lang), f"bk:t:{topic}")] if topic and \
             kb.has_topic(topic) else []
         rows.append(_button(pack.text("booking_topic_other"), "bk:t:-"))
         await send_text(update, context, lang, "booking_topic", InlineKeyboardMarkup(rows))
@@ -107,6 +108,9 @@ async def continue_booking(update: Update, context: ContextTypes.DEFAULT_TYPE, s
                         InlineKeyboardMarkup([_button(pack.text("button_skip"), "bk:n:")]))
     elif step == "n":
         state["awaiting_note"] = False
+        await ask_what_describes(update, context)
+    elif step == "d":
+        state["describes"] = value if value in DESCRIPTIONS else "rather_not"
         await offer_times(update, context)
     elif step == "s":
         await _confirm(update, context, state, value)
@@ -122,8 +126,19 @@ async def take_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         return False
     state["note"] = neutralise(message.text)[:MAX_NOTE_CHARS]
     state["awaiting_note"] = False
-    await offer_times(update, context)
+    await ask_what_describes(update, context)
     return True
+
+
+async def ask_what_describes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Ask the optional 'which describes you best' (the ESR start form's groups); skippable.
+
+    The answer is only counted, per month, when the booking is made: never stored with it.
+    """
+    lang = await language_of(update, context)
+    pack = services(context).assistant.kb.packs[lang]
+    rows = [_button(pack.text(f"describe_{choice}"), f"bk:d:{choice}") for choice in DESCRIPTIONS]
+    await send_text(update, context, lang, "describe_question", InlineKeyboardMarkup(rows))
 
 
 async def offer_times(update: Update, context: ContextTypes.DEFAULT_TYPE,
@@ -207,6 +222,11 @@ async def _book(update: Update, context: ContextTypes.DEFAULT_TYPE,
         await send_text(update, context, lang, "booking_restart")
         return
     user_data(context).pop("booking", None)
+    if "reschedule" not in state:
+        # Counted for the month, not the day, so that it cannot be matched with the booking.
+        usage = services(context).usage
+        await usage.count("describes", detail=state.get("describes") or "rather_not",
+                          day=usage.today().replace(day=1))
     await send_card(update, context, booking.id)
 
 
@@ -315,6 +335,7 @@ async def let_a_coach_contact(update: Update, context: ContextTypes.DEFAULT_TYPE
     if not await appointments.request_contact(user.id, user.first_name, lang):
         await send_text(update, context, lang, "contact_me_already")
         return
+    await services(context).usage.count("contact_request", lang=lang)
     if appointments.coaches.working_now(appointments.clock()):
         await send_text(update, context, lang, "contact_me_done")
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Update
@@ -13,11 +14,13 @@ from telegram.ext import ContextTypes
 from bot.booking.appointments import AppointmentBook
 from bot.core.assistant import Assistant
 from bot.core.languages import DEFAULT, from_telegram_code
+from bot.core.live_content import LiveContent
 from bot.core.replies import Reply
 from bot.duty.desk import DutyDesk
 from bot.mentoring.office import MentoringOffice
 from bot.storage import Database
 from bot.storage.bookings import BookingStore
+from bot.storage.usage import UsageStore
 from bot.telegram_channel.rendering import keyboard, reply_html
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -27,16 +30,25 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 class Services:
     """What handlers need, created once in `post_init` and closed in `post_shutdown`."""
 
-    assistant: Assistant
+    content: LiveContent
     database: Database
     retention_days: int
     store: BookingStore
     appointments: AppointmentBook | None
     """None when no coaches file is configured: booking then says how to come in person."""
+    usage: UsageStore
+    unanswered_days: int
+    cache_dir: Path | None = None
+    """Where the content's sentence vectors are kept (for grouping unanswered questions)."""
     duty: DutyDesk | None = None
     """None when the coaches file has no `duty:` section: live chat is off."""
     mentoring: MentoringOffice | None = None
     """None without a programmes file (or without a coaches file: interviews need one)."""
+
+    @property
+    def assistant(self) -> Assistant:
+        """Return the assistant in service; a content reload swaps it between two updates."""
+        return self.content.assistant
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

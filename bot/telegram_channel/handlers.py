@@ -16,6 +16,7 @@ from bot.core.replies import Action, Button, Message
 from bot.telegram_channel import (
     booking_flow,
     coach_desk,
+    counting,
     duty_chat,
     mentoring_desk,
     mentoring_flow,
@@ -89,6 +90,8 @@ async def show_privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     lang = await language_of(update, context)
     await send_text(update, context, lang, "privacy",
                     retention_days=str(services(context).retention_days))
+    await send_text(update, context, lang, "privacy_questions",
+                    question_days=str(services(context).unanswered_days))
     duty_note = duty_chat.privacy_note(context, lang)
     if duty_note is not None:
         chat = update.effective_chat
@@ -136,6 +139,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         pack = services(context).assistant.kb.packs[reply.lang]
         note = html.escape(pack.text("too_long"), quote=False)
     await duty_chat.send_with_chat_offer(update, context, reply, note)
+    await counting.count_message(update, context, message.text, reply)  # after: no delay
 
 
 async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -169,6 +173,8 @@ async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     assistant = services(context).assistant
     if action in (Action.HELPED, Action.NOT_HELPED) and assistant.kb.has_topic(value):
         await database.record_feedback(value, lang, action == Action.HELPED)
+        if action == Action.NOT_HELPED:
+            await counting.keep_unhelpful(update, context, value, lang)
         await query.answer(assistant.kb.packs[lang].text("feedback_thanks"))
         return
     await query.answer()
@@ -199,8 +205,10 @@ async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if action == Action.CHAT:
         await duty_chat.start_chat(update, context)
         return
-    await duty_chat.send_with_chat_offer(update, context,
-                                         assistant.press(Action(action), value, lang))
+    reply = assistant.press(Action(action), value, lang)
+    await duty_chat.send_with_chat_offer(update, context, reply)
+    if action == Action.TOPIC:
+        await counting.count_tap(update, context, reply)
 
 
 async def _welcome(update: Update, context: ContextTypes.DEFAULT_TYPE, lang: str) -> None:
