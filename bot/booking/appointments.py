@@ -11,7 +11,7 @@ from bot.booking.formatting import format_when, mode_label
 from bot.booking.slots import Slot, free_slots, is_bookable
 from bot.core.content import KnowledgeBase
 from bot.core.safe_text import user_text_html
-from bot.storage.bookings import AlertDraft, Booking, BookingRequest, BookingStore
+from bot.storage.bookings import Alert, AlertDraft, Booking, BookingRequest, BookingStore
 
 Clock = Callable[[], dt.datetime]
 INTERPRETER_LANGUAGES = ("fi", "en")
@@ -142,6 +142,22 @@ class AppointmentBook:
         return [AlertDraft("cancelled", coach.telegram_id,
                            f"<b>{html.escape(staff.text('alert_cancelled'))}</b> "
                            f"#{booking.id}\n{html.escape(when)}", buttons=False)]
+
+    def blanked_alert(self, alert: Alert, booking: Booking | None) -> str:
+        """Write what a delivered alert still says after the person asked to be forgotten:
+        its title, the booking's number and time, and 🗑 where their name, note and
+        questions were."""
+        staff = self.kb.packs[self.coaches.coach_language]
+        key = {"new": "alert_new", "moved": "alert_moved", "cancelled": "alert_cancelled",
+               "contact": "alert_contact", "escalated": "alert_escalated"}.get(alert.kind,
+                                                                              "alert_cancelled")
+        title = f"<b>{html.escape(staff.text(key))}</b>"
+        lines = [f"{title} #{booking.id}" if booking else title]
+        if booking is not None:
+            when = format_when(booking.starts_at, staff.lang, self.coaches.timezone)
+            lines.append(f"{html.escape(staff.text('alert_time'))}: {html.escape(when)}")
+        lines.append(f"{html.escape(staff.text('alert_client'))}: 🗑")
+        return "\n".join(lines)
 
     def _about(self, booking: Booking, lang: str) -> list[str]:
         staff = self.kb.packs[lang]

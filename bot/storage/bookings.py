@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import sqlite3
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +16,11 @@ from typing import Any
 import aiosqlite
 
 from bot.booking.slots import Busy, Slot
-from bot.storage.database import Database
+from bot.storage.database import iso, parse_iso
+from bot.storage.outbox import BLANKED, Alert, AlertDraft, Outbox, alert_from_row, insert_alerts
+
+__all__ = ["Alert", "AlertDraft", "Booking", "BookingCapReached", "BookingRequest",
+           "BookingStore", "SlotTaken", "iso", "parse_iso"]
 
 REMINDERS = (("day_before", dt.timedelta(days=1)), ("hour_before", dt.timedelta(hours=1)))
 
@@ -28,16 +31,6 @@ class SlotTaken(Exception):
 
 class BookingCapReached(Exception):
     """The person already holds as many upcoming bookings as allowed."""
-
-
-def iso(moment: dt.datetime) -> str:
-    """Write a moment as UTC text that sorts correctly and matches SQLite's strftime."""
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_iso(text: str) -> dt.datetime:
-    """Read a moment written by `iso`."""
-    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -90,39 +83,14 @@ class Booking:
                    status=row["status"])
 
 
-@dataclass(frozen=True)
-class AlertDraft:
-    """An alert to write into the outbox: to whom, what, and whether it has buttons."""
-
-    kind: str
-    chat_id: int
-    text: str
-    buttons: bool = True
-
-
-@dataclass(frozen=True)
-class Alert:
-    """An alert in the outbox."""
-
-    id: str
-    booking_id: int | None
-    kind: str
-    chat_id: int
-    text: str
-    buttons: bool
-    status: str
-    attempts: int
-
+BlankedAlert = Callable[[Alert, Booking | None], str]
+"""Render what a delivered alert says once the person it was about is forgotten."""
 
 AlertsFor = Callable[[Booking, str], Sequence[AlertDraft]]
 """Render the alerts for a booking and an event ('new', 'cancelled', 'moved' ...)."""
-
-
-class BookingStore:
-    """Reads and writes bookings; every write is one IMMEDIATE transaction."""
-
-    def __init__(self, database: Database) -> None:
-        self.database = database
+class BookingStore(Outbox):
+    """Reads and writes bookings (and, as an Outbox, their alerts); every write is one
+    IMMEDIATE transaction."""
 
     async def set_cap(self, maximum: int) -> None:
         """Keep the database's booking cap in step with the coaches file."""
@@ -199,60 +167,6 @@ class BookingStore:
         async with self.database.transaction() as db:
             await self._add_alerts(db, booking, drafts, user_id)
 
-    async def due_alerts(self, now: dt.datetime, limit: int = 20) -> list[Alert]:
-        """Return pending alerts whose time has come, oldest first."""
-        async with self.database.connection.execute(
-                "SELECT * FROM alerts WHERE status = 'pending' AND next_attempt_at <= ? "
-                "ORDER BY created_at, rowid LIMIT ?", (iso(now), limit)) as cursor:
-            rows = await cursor.fetchall()
-        return [_alert(r) for r in rows]
-
-    async def mark_sent(self, alert_id: str, now: dt.datetime) -> None:
-        """Record that Telegram accepted the alert."""
-        async with self.database.transaction() as db:
-            await db.execute("UPDATE alerts SET status = 'sent', sent_at = ?, attempts = "
-                             "attempts + 1 WHERE id = ? AND status = 'pending'",
-                             (iso(now), alert_id))
-
-    async def postpone(self, alert_id: str, until: dt.datetime) -> None:
-        """Try the alert again no earlier than `until`."""
-        async with self.database.transaction() as db:
-            await db.execute("UPDATE alerts SET attempts = attempts + 1, next_attempt_at = ? "
-                             "WHERE id = ?", (iso(until), alert_id))
-
-    async def mark_failed(self, alert_id: str) -> None:
-        """Give up on an alert that Telegram refuses for good (e.g. the coach blocked the bot)."""
-        async with self.database.transaction() as db:
-            await db.execute("UPDATE alerts SET status = 'failed' WHERE id = ?", (alert_id,))
-
-    async def acknowledge(self, alert_id: str, now: dt.datetime) -> Alert | None:
-        """Record that a coach acknowledged the alert."""
-        async with self.database.transaction() as db:
-            await db.execute("UPDATE alerts SET status = 'acknowledged', acknowledged_at = ? "
-                             "WHERE id = ? AND status IN ('pending', 'sent')",
-                             (iso(now), alert_id))
-            async with db.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)) as cursor:
-                row = await cursor.fetchone()
-        return _alert(row) if row else None
-
-    async def unacknowledged(self, sent_before: dt.datetime) -> list[Alert]:
-        """Return sent, unacknowledged, not yet escalated alerts older than `sent_before`."""
-        async with self.database.connection.execute(
-                "SELECT * FROM alerts WHERE status = 'sent' AND kind IN ('new', 'moved', "
-                "'contact') AND escalated_at IS NULL AND sent_at <= ?",
-                (iso(sent_before),)) as cursor:
-            rows = await cursor.fetchall()
-        return [_alert(r) for r in rows]
-
-    async def escalate(self, alert: Alert, draft: AlertDraft, now: dt.datetime) -> None:
-        """Mark an alert escalated and queue its copy for the coordinator, atomically."""
-        async with self.database.transaction() as db:
-            cursor = await db.execute("UPDATE alerts SET escalated_at = ? WHERE id = ? AND "
-                                      "escalated_at IS NULL", (iso(now), alert.id))
-            if cursor.rowcount:
-                booking = await self._get(db, alert.booking_id) if alert.booking_id else None
-                await self._add_alerts(db, booking, [draft])
-
     # --- Reminders, history, privacy --------------------------------------------------------
 
     async def due_reminders(self, now: dt.datetime) -> list[tuple[Booking, str]]:
@@ -288,13 +202,19 @@ class BookingStore:
             rows = await cursor.fetchall()
         return [(str(r[0]), str(r[1]), r[2]) for r in rows]
 
-    async def forget(self, user_id: int, notices_for: Callable[[Booking], Sequence[AlertDraft]]
-                     ) -> list[Booking]:
-        """Delete every row about a person; coaches of their bookings get anonymous notices."""
+    async def forget(self, user_id: int, notices_for: Callable[[Booking], Sequence[AlertDraft]],
+                     blanked: BlankedAlert | None = None) -> list[Booking]:
+        """Delete every row about a person; coaches of their bookings get anonymous notices.
+
+        Alerts already delivered about the person stay only as a note to edit the coach's
+        copy with `blanked` (what it says without the person), then that is all they hold.
+        """
         async with self.database.transaction() as db:
             async with db.execute("SELECT * FROM bookings WHERE user_id = ? AND status = "
                                   "'active'", (user_id,)) as cursor:
                 active = [Booking.from_row(r) for r in await cursor.fetchall()]
+            if blanked is not None:
+                await self._blank_delivered_alerts(db, user_id, blanked)
             for table in ("alerts", "history"):
                 await db.execute(f"DELETE FROM {table} WHERE user_id = ?",
                                  (user_id,))
@@ -315,6 +235,19 @@ class BookingStore:
                              ">= ?)", (cutoff, cutoff))
 
     # --- Internals --------------------------------------------------------------------------
+
+    async def _blank_delivered_alerts(self, db: aiosqlite.Connection, user_id: int,
+                                      blanked: BlankedAlert) -> None:
+        async with db.execute("SELECT * FROM alerts WHERE user_id = ? AND message_id IS NOT "
+                              "NULL", (user_id,)) as cursor:
+            delivered = [alert_from_row(r) for r in await cursor.fetchall()]
+        for alert in delivered:
+            booking = await self._get(db, alert.booking_id) if alert.booking_id else None
+            await db.execute(
+                "UPDATE alerts SET kind = ?, text = ?, buttons = 0, status = 'pending', "
+                "user_id = NULL, booking_id = NULL, attempts = 0, in_flight = 0, "
+                "unconfirmed = 0, next_attempt_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+                "WHERE id = ?", (BLANKED, blanked(alert, booking), alert.id))
 
     async def _insert_with_alerts(self, db: aiosqlite.Connection, request: BookingRequest,
                                   event: str, alerts_for: AlertsFor) -> Booking:
@@ -350,13 +283,8 @@ class BookingStore:
 
     async def _add_alerts(self, db: aiosqlite.Connection, booking: Booking | None,
                           drafts: Sequence[AlertDraft], user_id: int | None = None) -> None:
-        for draft in drafts:
-            await db.execute(
-                "INSERT INTO alerts (id, booking_id, user_id, kind, chat_id, text, buttons) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (uuid.uuid4().hex[:12], booking.id if booking else None,
-                 booking.user_id if booking else user_id, draft.kind, draft.chat_id,
-                 draft.text, int(draft.buttons)))
+        await insert_alerts(db, booking.id if booking else None,
+                            booking.user_id if booking else user_id, drafts)
 
     async def _add_reminders(self, db: aiosqlite.Connection, booking: Booking) -> None:
         for kind, before in REMINDERS:
@@ -373,9 +301,3 @@ class BookingStore:
                 f"SELECT * FROM bookings {where}", parameters) as cursor:
             rows = await cursor.fetchall()
         return [Booking.from_row(r) for r in rows]
-
-
-def _alert(row: Any) -> Alert:
-    return Alert(id=row["id"], booking_id=row["booking_id"], kind=row["kind"],
-                 chat_id=row["chat_id"], text=row["text"], buttons=bool(row["buttons"]),
-                 status=row["status"], attempts=row["attempts"])

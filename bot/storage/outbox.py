@@ -1,0 +1,150 @@
+"""The alert outbox: alerts written in the same transaction as what they are about, then
+delivered at least once by a background job (see `bot.telegram_channel.outbox`).
+
+    pending ──start_sending──▶ (copy going out) ──mark_sent──▶ sent ──acknowledge──▶ acknowledged
+       ▲                               │                          └──escalate──▶ a copy for the
+       └─────────── postpone ◀─────────┘ (error, 429, no answer)                  coordinator
+    pending ──mark_failed──▶ failed (Telegram refuses it for good)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from bot.storage.database import Database, iso
+
+BLANKED = "blanked"
+"""The kind of an alert whose delivered copy is to be edited to leave the person out."""
+
+
+@dataclass(frozen=True)
+class AlertDraft:
+    """An alert to write into the outbox: to whom, what, and whether it has buttons."""
+
+    kind: str
+    chat_id: int
+    text: str
+    buttons: bool = True
+
+
+@dataclass(frozen=True)
+class Alert:
+    """An alert in the outbox."""
+
+    id: str
+    booking_id: int | None
+    kind: str
+    chat_id: int
+    text: str
+    buttons: bool
+    status: str
+    attempts: int
+    user_id: int | None = None
+    message_id: int | None = None
+    """The delivered copy; an alert that has one is delivered again by editing it."""
+    unconfirmed: int = 0
+    """Copies that may have arrived although Telegram's answer never came."""
+
+
+class Outbox:
+    """Reads and writes the alert outbox; every write is one IMMEDIATE transaction."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def due_alerts(self, now: dt.datetime, limit: int = 20) -> list[Alert]:
+        """Return pending alerts whose time has come, oldest first."""
+        async with self.database.connection.execute(
+                "SELECT * FROM alerts WHERE status = 'pending' AND next_attempt_at <= ? "
+                "ORDER BY created_at, rowid LIMIT ?", (iso(now), limit)) as cursor:
+            rows = await cursor.fetchall()
+        return [alert_from_row(r) for r in rows]
+
+    async def start_sending(self, alert_id: str, lease_until: dt.datetime) -> Alert | None:
+        """Note that a copy is going out; nobody picks the alert up again before
+        `lease_until`. A copy still marked going out from before (a crash) counts as
+        unconfirmed. Return the alert, or None if it is no longer pending."""
+        async with self.database.transaction() as db:
+            await db.execute("UPDATE alerts SET unconfirmed = unconfirmed + in_flight, "
+                             "in_flight = 1, next_attempt_at = ? WHERE id = ? AND status = "
+                             "'pending'", (iso(lease_until), alert_id))
+            async with db.execute("SELECT * FROM alerts WHERE id = ? AND status = 'pending'",
+                                  (alert_id,)) as cursor:
+                row = await cursor.fetchone()
+        return alert_from_row(row) if row else None
+
+    async def mark_sent(self, alert_id: str, now: dt.datetime,
+                        message_id: int | None = None) -> bool:
+        """Record that Telegram accepted the alert; False if another copy already had."""
+        async with self.database.transaction() as db:
+            cursor = await db.execute(
+                "UPDATE alerts SET status = 'sent', sent_at = ?, attempts = attempts + 1, "
+                "in_flight = 0, message_id = COALESCE(?, message_id) WHERE id = ? AND "
+                "status = 'pending'", (iso(now), message_id, alert_id))
+            return bool(cursor.rowcount)
+
+    async def postpone(self, alert_id: str, until: dt.datetime,
+                       maybe_delivered: bool = False) -> None:
+        """Try the alert again no earlier than `until`; `maybe_delivered` when the copy
+        may have arrived although no answer came."""
+        async with self.database.transaction() as db:
+            await db.execute("UPDATE alerts SET attempts = attempts + 1, next_attempt_at = ?, "
+                             "in_flight = 0, unconfirmed = unconfirmed + ? WHERE id = ?",
+                             (iso(until), int(maybe_delivered), alert_id))
+
+    async def mark_failed(self, alert_id: str) -> None:
+        """Give up on an alert that Telegram refuses for good (e.g. the coach blocked the bot)."""
+        async with self.database.transaction() as db:
+            await db.execute("UPDATE alerts SET status = 'failed' WHERE id = ?", (alert_id,))
+
+    async def acknowledge(self, alert_id: str, now: dt.datetime) -> Alert | None:
+        """Record that a coach acknowledged the alert."""
+        async with self.database.transaction() as db:
+            await db.execute("UPDATE alerts SET status = 'acknowledged', acknowledged_at = ? "
+                             "WHERE id = ? AND status IN ('pending', 'sent') AND kind != ?",
+                             (iso(now), alert_id, BLANKED))
+            async with db.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)) as cursor:
+                row = await cursor.fetchone()
+        return alert_from_row(row) if row else None
+
+    async def unacknowledged(self, sent_before: dt.datetime) -> list[Alert]:
+        """Return sent, unacknowledged, not yet escalated alerts older than `sent_before`."""
+        async with self.database.connection.execute(
+                "SELECT * FROM alerts WHERE status = 'sent' AND kind IN ('new', 'moved', "
+                "'contact') AND escalated_at IS NULL AND sent_at <= ?",
+                (iso(sent_before),)) as cursor:
+            rows = await cursor.fetchall()
+        return [alert_from_row(r) for r in rows]
+
+    async def escalate(self, alert: Alert, draft: AlertDraft, now: dt.datetime) -> None:
+        """Mark an alert escalated and queue its copy for the coordinator, atomically."""
+        async with self.database.transaction() as db:
+            cursor = await db.execute("UPDATE alerts SET escalated_at = ? WHERE id = ? AND "
+                                      "escalated_at IS NULL", (iso(now), alert.id))
+            if cursor.rowcount:
+                await insert_alerts(db, alert.booking_id, alert.user_id, [draft])
+
+
+async def insert_alerts(db: aiosqlite.Connection, booking_id: int | None, user_id: int | None,
+                        drafts: Sequence[AlertDraft]) -> None:
+    """Write alerts into the outbox inside the caller's transaction."""
+    for draft in drafts:
+        await db.execute(
+            "INSERT INTO alerts (id, booking_id, user_id, kind, chat_id, text, buttons) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (uuid.uuid4().hex[:12], booking_id, user_id, draft.kind, draft.chat_id,
+             draft.text, int(draft.buttons)))
+
+
+def alert_from_row(row: Any) -> Alert:
+    """Build an Alert from a database row."""
+    return Alert(id=row["id"], booking_id=row["booking_id"], kind=row["kind"],
+                 chat_id=row["chat_id"], text=row["text"], buttons=bool(row["buttons"]),
+                 status=row["status"], attempts=row["attempts"], user_id=row["user_id"],
+                 message_id=row["message_id"], unconfirmed=row["unconfirmed"])
