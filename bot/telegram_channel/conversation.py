@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Update
@@ -16,7 +16,9 @@ from bot.core.languages import DEFAULT, from_telegram_code
 from bot.core.replies import Reply
 from bot.storage import Database
 from bot.storage.bookings import BookingStore
+from bot.telegram_channel.outbox import Courier
 from bot.telegram_channel.rendering import keyboard, reply_html
+from bot.telegram_channel.watchdog import Watchdog
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -31,6 +33,10 @@ class Services:
     store: BookingStore
     appointments: AppointmentBook | None
     """None when no coaches file is configured: booking then says how to come in person."""
+    watchdog: Watchdog
+    """Notices when Telegram is no longer reached; writes the heartbeat."""
+    courier: Courier = field(default_factory=Courier)
+    """Delivers the alert outbox."""
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
