@@ -15,7 +15,7 @@ from tests.loopback_api import Call, Fault, LoopbackBotApi
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 COACHES = list(COACH_IDS.values())
 ALERT_ID = re.compile(r"#([0-9a-f]{12})")
-HUNG = 8.0  # longer than python-telegram-bot's default 5 s read timeout
+HUNG = 6.5  # longer than python-telegram-bot's default 5 s read timeout
 
 
 def booking_of(call: Call) -> int | None:
@@ -72,3 +72,35 @@ async def test_alerts_arrive_once_each_although_sends_fail_and_hang(tmp_path: Pa
             (booking_of(c), round(c.time - first.time, 1)) for c in after]
     assert api.sends_during_retry_after() == []  # the 429's retry_after held for its chat
     assert api.errors == []
+
+
+async def test_a_copy_that_may_repeat_an_unanswered_one_carries_its_id_and_says_so(
+        tmp_path: Path) -> None:
+    unanswered: set[int] = set()
+
+    def plan(call: Call) -> Fault | None:
+        booking = booking_of(call)
+        if call.method != "sendMessage" or booking is None or booking in unanswered:
+            return None
+        unanswered.add(booking)
+        return Fault(hold=6)  # Telegram takes it, but the answer comes after our patience
+
+    async with LoopbackBotApi() as api:
+        api.add_chat(COACHES[0])
+        bot = BotProcess(api, tmp_path / "bot.db", EXAMPLE_COACHES, env={
+            "OHJAAMO_FLOOD_LIMITS": "on", "OHJAAMO_SEND_TIMEOUT": "1",
+            "OHJAAMO_SEND_PATIENCE": "2", "OHJAAMO_ALERT_RETRY_SECONDS": "1"})
+        await bot.start()
+        try:
+            api.inject(plan)
+            await queue_alerts(bot.database, COACHES[:1], 1)
+            copies = await api.wait_for(lambda c: booking_of(c) == 1, count=2, timeout=60)
+        finally:
+            await bot.stop()
+
+    first, second = (str(c.params["text"]) for c in copies)
+    alert_id = ALERT_ID.search(first)
+    assert alert_id
+    assert f"#{alert_id[1]}</i>" in first
+    assert f"#{alert_id[1]} 🔁</i>" in second  # the same id, marked as a possible repeat
+    assert copies[1].time - copies[0].time >= 2  # not sent again before the patience ran out

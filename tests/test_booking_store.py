@@ -173,9 +173,22 @@ async def test_a_copy_cut_off_by_a_crash_counts_as_unconfirmed(tmp_path: Path) -
     third = await store.start_sending(alert.id, now + dt.timedelta(minutes=1))
 
     assert (alert.unconfirmed, again.unconfirmed if again else None) == (0, 1)
-    assert third is not None and third.unconfirmed == 1  # the crashed copy still may exist
+    assert third is not None
+    assert third.unconfirmed == 1
     assert await store.mark_sent(alert.id, now, message_id=7)
     assert not await store.mark_sent(alert.id, now, message_id=8)  # a later copy is extra
+    await store.database.close()
+
+
+async def test_one_chats_backlog_never_hides_another_chats_alerts(tmp_path: Path) -> None:
+    store = await open_store(tmp_path / "db.db")
+    now = dt.datetime.now(dt.UTC)
+    await store.add_alerts(None, [AlertDraft("contact", 100001, f"A{n}") for n in range(30)])
+    await store.add_alerts(None, [AlertDraft("contact", 100002, "B0")])
+
+    due = await store.first_due_per_chat(now + dt.timedelta(seconds=1), limit=8)
+
+    assert [a.text for a in due] == ["A0", "B0"]
     await store.database.close()
 
 

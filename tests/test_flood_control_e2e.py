@@ -35,12 +35,12 @@ def replies_to(api: LoopbackBotApi, person: Person) -> list[Call]:
 
 async def test_a_flood_is_answered_in_order_without_holding_up_others(
         tmp_path: Path, assistant: Assistant) -> None:
-    questions = direct_questions(assistant, 15)
+    questions = direct_questions(assistant, 12)
     async with LoopbackBotApi() as api:
         bot = BotProcess(api, tmp_path / "bot.db", env={"OHJAAMO_FLOOD_LIMITS": "on"})
         await bot.start()
         api.limit_rate(per_chat=1.0, chat_burst=3, overall=30.0, overall_burst=30)
-        flooder, others = Person(api), [Person(api) for _ in range(12)]
+        flooder, others = Person(api), [Person(api) for _ in range(10)]
         asked: dict[int, list[tuple[float, str]]] = {}
 
         def ask(person: Person, question: str) -> None:

@@ -66,6 +66,17 @@ class Outbox:
             rows = await cursor.fetchall()
         return [alert_from_row(r) for r in rows]
 
+    async def first_due_per_chat(self, now: dt.datetime, limit: int) -> list[Alert]:
+        """Return the oldest due alert of each chat, oldest first: one chat's backlog never
+        hides another chat's alerts."""
+        async with self.database.connection.execute(
+                "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY chat_id ORDER BY "
+                "created_at, rowid) AS place FROM alerts WHERE status = 'pending' AND "
+                "next_attempt_at <= ?) WHERE place = 1 ORDER BY created_at, rowid LIMIT ?",
+                (iso(now), limit)) as cursor:
+            rows = await cursor.fetchall()
+        return [alert_from_row(r) for r in rows]
+
     async def start_sending(self, alert_id: str, lease_until: dt.datetime) -> Alert | None:
         """Note that a copy is going out; nobody picks the alert up again before
         `lease_until`. A copy still marked going out from before (a crash) counts as

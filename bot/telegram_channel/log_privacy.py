@@ -71,14 +71,18 @@ class PrivateLogFilter(logging.Filter):
 
 
 def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
-    """Log to stderr at `level`, through the privacy filter; keep httpx's request lines out."""
+    """Log to stderr at `level`, through the privacy filter. httpx's request lines, and
+    below DEBUG the scheduler's line for every job run (several a second), stay out."""
+    chosen = getattr(logging, level.upper(), logging.INFO)
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        level=getattr(logging, level.upper(), logging.INFO))
+                        level=chosen)
     privacy = PrivateLogFilter(secrets)
     for handler in logging.getLogger().handlers:
         handler.addFilter(privacy)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    if chosen > logging.DEBUG:
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def _shown(value: object) -> object:
@@ -86,6 +90,8 @@ def _shown(value: object) -> object:
         return value
     if isinstance(value, str) and value in _METHOD_NAMES:
         return value
+    if isinstance(value, type):  # a class name is code, not data
+        return value.__name__
     return f"<{type(value).__name__}>"
 
 

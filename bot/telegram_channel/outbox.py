@@ -61,7 +61,7 @@ class Courier:
         now = appointments.clock()
         lease = now + dt.timedelta(seconds=self.patience + self.send_timeout + 5)
         started = []
-        for alert in await appointments.store.due_alerts(now, limit=self.concurrency * 8):
+        for alert in await appointments.store.first_due_per_chat(now, self.concurrency * 4):
             if len(self._turns) >= self.concurrency or len(self._out) >= self.concurrency * 4:
                 break
             if alert.id in self._out or alert.chat_id in self._turns:
