@@ -58,6 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the Telegram bot (settings: see .env.example)")
     run.set_defaults(run=_run)
 
+    health = commands.add_parser(
+        "health", help="tell a supervisor whether the running bot is healthy (exit 0), not "
+        "(1), or unknown (2: no heartbeat file)")
+    health.set_defaults(run=_health)
+
     chat = commands.add_parser("chat", help="talk to the assistant in this terminal (offline)")
     chat.add_argument("--lang", choices=SUPPORTED, default="fi",
                       help="your language (default: fi = plain Finnish)")
@@ -142,14 +147,16 @@ def _assistant() -> Any:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bot.telegram_channel.application import ChannelConfig, configure_logging, run
+    from bot.telegram_channel.application import ChannelConfig, run
+    from bot.telegram_channel.log_privacy import configure_logging
 
-    configure_logging(settings.get("OHJAAMO_LOG_LEVEL"))
     try:
         config = ChannelConfig.from_environment()
     except settings.SettingError as exc:
         print(f"ohjaamo run: {exc}", file=sys.stderr)
         return 2
+    configure_logging(settings.get("OHJAAMO_LOG_LEVEL"),
+                      secrets=(config.token, config.webhook_secret))
     live = config.live_content()
     change = live.start()  # raises ContentError when there is no good version at all
     if change.on_snapshot:
@@ -159,6 +166,19 @@ def _run(args: argparse.Namespace) -> int:
               file=sys.stderr)
     run(config, live)
     return 0
+
+
+def _health(args: argparse.Namespace) -> int:
+    from bot import health
+
+    path = Path(settings.get("OHJAAMO_HEARTBEAT"))
+    try:
+        healthy, why = health.judge(health.read(path))
+    except health.HeartbeatError as exc:
+        print(f"ohjaamo health: {exc}", file=sys.stderr)
+        return 2
+    print(why)
+    return 0 if healthy else 1
 
 
 def _chat(args: argparse.Namespace) -> int:

@@ -46,7 +46,8 @@ SETTINGS: tuple[Setting, ...] = (
             "ended, or not accepted) when their profile and the coordinator's note are "
             "deleted."),
     Setting("OHJAAMO_WEBHOOK_URL", "",
-            "Public https URL for webhook mode; empty means long polling."),
+            "Public https URL for webhook mode; empty means long polling. The bot serves this "
+            "URL's path, so a reverse proxy passes it through unchanged."),
     Setting("OHJAAMO_WEBHOOK_SECRET", "",
             "Secret that Telegram sends in X-Telegram-Bot-Api-Secret-Token; required with a "
             "webhook (requests without it are refused)."),
@@ -54,13 +55,37 @@ SETTINGS: tuple[Setting, ...] = (
             "Address the webhook server listens on (behind a reverse proxy)."),
     Setting("OHJAAMO_WEBHOOK_PORT", "8443", "Port the webhook server listens on."),
     Setting("OHJAAMO_SEND_RETRIES", "5",
-            "How many times a failed Telegram call is retried (network errors, 5xx, 429)."),
+            "How many times a failed reply is sent again (after a 429's retry_after, or "
+            "network errors and 5xx with backoff); alerts have their own retries."),
+    Setting("OHJAAMO_FLOOD_LIMITS", "on",
+            "on: keep under Telegram's flood limits (about 1 message a second per chat, 20 a "
+            "minute per group, 30 a second overall); off only for a test Bot API server "
+            "without limits."),
+    Setting("OHJAAMO_SEND_TIMEOUT", "5",
+            "Seconds an alert send may hold a delivery slot; after that the other alerts go "
+            "ahead and Telegram's late answer is still awaited."),
+    Setting("OHJAAMO_SEND_PATIENCE", "60",
+            "Seconds to wait for Telegram's answer to an alert before it counts as possibly "
+            "lost; the next copy then carries the same id and 🔁."),
+    Setting("OHJAAMO_ALERT_CONCURRENCY", "8",
+            "How many alerts are sent at the same time (one per chat)."),
+    Setting("OHJAAMO_ALERT_RETRY_SECONDS", "2",
+            "First wait before a failed alert is sent again; it doubles with each failure "
+            "(with jitter, at most 10 minutes), and a 429 waits its retry_after."),
+    Setting("OHJAAMO_WATCHDOG_SECONDS", "120",
+            "Seconds without a successful getUpdates (or webhook contact) before the watchdog "
+            "logs an ERROR, `ohjaamo health` fails, and the coordinator is told afterwards."),
+    Setting("OHJAAMO_HEARTBEAT", "./data/heartbeat.json",
+            "The heartbeat file the running bot rewrites every few seconds; `ohjaamo health` "
+            "reads it."),
     Setting("OHJAAMO_RETENTION_DAYS", "30",
             "Days after an appointment when notes and question histories are deleted."),
     Setting("OHJAAMO_DUTY_TRANSCRIPT_DAYS", "0",
             "Days to keep the texts of live duty chats; 0 (the default) keeps no texts, only "
             "the message ids needed to relay them."),
-    Setting("OHJAAMO_LOG_LEVEL", "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
+    Setting("OHJAAMO_LOG_LEVEL", "INFO",
+            "Logging level: DEBUG, INFO, WARNING or ERROR. At every level the token, message "
+            "texts, names and notes are left out."),
     Setting("OHJAAMO_CACHE", "./data/cache",
             "Folder for the content's sentence vectors and trained models, so a restart with "
             "unchanged content starts fast (safe to delete)."),

@@ -41,3 +41,20 @@ def request(user_id: int, slot: Slot, lang: str = "so", note: str | None = None
 
 def slot_at(starts: dt.datetime, coach: str = "amina", minutes: int = 45) -> Slot:
     return Slot(starts, coach, starts + dt.timedelta(minutes=minutes))
+
+
+async def queue_alerts(path: Path, chats: list[int], count: int) -> None:
+    """Write `count` bookings with one alert each ("Booking N"), to `chats` in turn, into the
+    bot's database from another connection (as the running bot's own handlers would)."""
+    from bot.storage import Database
+    from bot.storage.bookings import AlertDraft, BookingStore
+
+    database = Database(path)
+    await database.open()
+    store = BookingStore(database)
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=2)
+    for index in range(count):
+        chat = chats[index % len(chats)]
+        await store.book(request(700 + index, slot_at(start + dt.timedelta(hours=index))),
+                         lambda b, e, chat=chat: [AlertDraft(e, chat, f"Booking {b.id}")])
+    await database.close()

@@ -40,7 +40,8 @@ async def start_app(api: LoopbackBotApi, tmp_path: Path, assistant: Assistant, c
     config = ChannelConfig(
         token=api.token, api_url=api.url, database=tmp_path / "bot.db", coaches=coaches,
         content=assistant.kb.root, topics_spec=None, webhook_url="", webhook_secret="",
-        webhook_listen="127.0.0.1", webhook_port=8443, send_retries=0, retention_days=30)
+        webhook_listen="127.0.0.1", webhook_port=8443, send_retries=0, retention_days=30,
+        heartbeat=tmp_path / "heartbeat.json", paced=False)  # a loopback without limits
     app = build_application(config, assistant, clock=clock)
     errors: list[BaseException] = []
 

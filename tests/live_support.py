@@ -92,7 +92,8 @@ async def start_live_bot(tmp_path: Path, assistant: Assistant, coaches: Path | N
             coaches=coaches or tmp_path / "no-coaches.yaml", content=assistant.kb.root,
             topics_spec=None, webhook_url="", webhook_secret="", webhook_listen="127.0.0.1",
             webhook_port=8443, send_retries=0, retention_days=30,
-            programmes=programmes or tmp_path / "no-programmes.yaml")
+            programmes=programmes or tmp_path / "no-programmes.yaml",
+            heartbeat=tmp_path / "heartbeat.json", paced=False)  # a loopback without limits
         app = build_application(config, assistant, clock=clock)
         errors: list[BaseException] = []
 

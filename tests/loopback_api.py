@@ -5,7 +5,10 @@
 multipart, answers wrapped in ``{"ok": ...}`` envelopes with Telegram's status codes and wording.
 The real python-telegram-bot stack runs against it unchanged (``base_url=f"{url}/bot"``). Tests
 play the users (``user_sends_text`` ...), inspect what the bot called (``sent``, ``wait_for``)
-and inject failures (``fail``, ``delay``).
+and inject failures at the HTTP level: queued ones (``fail``, ``delay``), a plan that decides
+every call's fate (``inject``), Telegram's flood limits with 429s (``limit_rate``), an unreachable
+server whose connections are reset (``go_offline``), and webhook delivery through a reverse proxy
+(``push_webhooks_via``).
 
 What it is not: a Telegram clone. It keeps only the state a bot's tests need (chats it has seen,
 messages, open callback queries, commands, one update queue), serves only the methods in
@@ -27,6 +30,7 @@ import copy
 import inspect
 import itertools
 import json
+import math
 import re
 import signal
 import time
@@ -36,6 +40,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, TypedDict, Unpack
 
+import aiohttp
 from aiohttp import web
 
 JSON = dict[str, Any]
@@ -147,6 +152,56 @@ class _Failure:
     status: int
     retry_after: int | None
     description: str | None
+
+
+@dataclass(frozen=True)
+class Fault:
+    """The fate of one call, as a fault plan decides it (see ``LoopbackBotApi.inject``).
+
+    With ``status`` the call fails without effect after ``hold`` seconds; without it the call
+    takes effect and its answer is held ``hold`` seconds (longer than the client's read timeout
+    makes a timeout after Telegram accepted the message).
+    """
+
+    status: int | None = None
+    hold: float = 0.0
+    retry_after: int | None = None
+
+
+FaultPlan = Callable[[Call], "Fault | None"]
+"""Decide a call's fate from its method and parameters; None answers it normally."""
+
+# Sends that Telegram's flood limits count, per chat and overall.
+_LIMITED = frozenset({"sendMessage", "sendDocument", "forwardMessage", "copyMessage",
+                      "editMessageText", "sendPhoto", "sendVoice"})
+
+
+@dataclass
+class _Bucket:
+    rate: float
+    burst: float
+    tokens: float
+    at: float
+
+    def take(self, now: float) -> float:
+        """Take one token; return 0, or the seconds until one is free (nothing taken)."""
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+
+@dataclass
+class _RateLimits:
+    per_chat: float
+    chat_burst: int
+    overall: float
+    overall_burst: int
+    chats: dict[int, _Bucket] = field(default_factory=dict)
+    blocked: dict[int, float] = field(default_factory=dict)  # chat -> end of its retry_after
+    total: _Bucket | None = None
 
 
 class Sender(TypedDict, total=False):
@@ -350,6 +405,13 @@ def _button_data(message: Mapping[str, Any]) -> list[str]:
             if "callback_data" in b]
 
 
+def _chat_key(params: Mapping[str, Any]) -> int | None:
+    try:
+        return int(params["chat_id"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 class LoopbackBotApi:
     """Serve the Telegram Bot API on loopback, play users and record what the bot calls."""
 
@@ -379,6 +441,14 @@ class LoopbackBotApi:
         self.webhook_url = ""
         self._failures: dict[str, deque[_Failure]] = {}
         self._delays: dict[str, deque[float]] = {}
+        self._plan: FaultPlan | None = None
+        self._limits: _RateLimits | None = None
+        self._offline = False
+        self._open: set[asyncio.BaseTransport] = set()  # connections of requests in progress
+        self._webhook_via = ""
+        self._webhook_secret = ""
+        self._pusher: asyncio.Task[None] | None = None
+        self.webhook_posts: list[tuple[str, int]] = []  # (path, status) of each webhook POST
         self._changed = asyncio.Event()
         self._closing = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -408,6 +478,10 @@ class LoopbackBotApi:
         """Wake held requests and stop serving."""
         self._closing.set()
         self._wake_poller(True)
+        if self._pusher is not None:
+            self._pusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pusher
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -602,21 +676,77 @@ class LoopbackBotApi:
         self._delays.setdefault(method.lower(), deque()).extend([seconds] * times)
 
     def clear_failures(self) -> None:
-        """Drop every queued failure and delay."""
+        """Drop every queued failure and delay, the fault plan and the rate limits."""
         self._failures.clear()
         self._delays.clear()
+        self._plan = None
+        self._limits = None
+
+    def inject(self, plan: FaultPlan | None) -> None:
+        """Let ``plan`` decide the fate of every later call that no queued failure takes."""
+        self._plan = plan
+
+    def limit_rate(self, per_chat: float = 1.0, chat_burst: int = 3, overall: float = 30.0,
+                   overall_burst: int = 30) -> None:
+        """Enforce Telegram's flood limits on sends: ``per_chat`` messages/s in one chat and
+        ``overall``/s in all (token buckets with the given bursts). A send over a limit, or to
+        a chat still inside its retry_after, gets 429 with ``retry_after`` and takes no effect.
+        """
+        now = time.monotonic()
+        self._limits = _RateLimits(per_chat, chat_burst, overall, overall_burst,
+                                   total=_Bucket(overall, overall_burst, overall_burst, now))
+
+    def go_offline(self) -> None:
+        """Become unreachable: reset every open connection and every new one."""
+        self._offline = True
+        for transport in list(self._open):
+            transport.abort()  # type: ignore[attr-defined]
+
+    def go_online(self) -> None:
+        """Answer requests again."""
+        self._offline = False
+
+    def push_webhooks_via(self, origin: str) -> None:
+        """Deliver updates like Telegram: POST each to the webhook URL set with setWebhook,
+        with its ``secret_token`` header, but to ``origin`` (e.g. a local reverse proxy's
+        ``http://127.0.0.1:port``) in place of the URL's scheme and host."""
+        self._webhook_via = origin.rstrip("/")
+        if self._pusher is None:
+            self._pusher = asyncio.create_task(self._push_webhooks())
+
+    def sends_during_retry_after(self, grace: float = 0.25) -> list[Call]:
+        """Return the sends that reached a chat inside a retry_after this server gave for it.
+
+        A send arriving within ``grace`` seconds of the 429 was already on its way and is not
+        counted (the client could not have known yet)."""
+        refusals = [(c.time, _chat_key(c.params), c.response.get("parameters", {})
+                     .get("retry_after", 0)) for c in self.calls if c.status == 429]
+        return [c for c in self.calls if c.method in _LIMITED and any(
+            chat == _chat_key(c.params) and at + grace < c.time < at + wait
+            for at, chat, wait in refusals)]
 
     # -- HTTP plumbing ---------------------------------------------------------------------
 
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
         call = Call(request.match_info["method"], {}, time.monotonic())
+        transport = request.transport
+        if self._offline and transport is not None:
+            call.injected = True  # status 0: the connection was reset, nothing answered
+            self._record(call)
+            transport.abort()  # type: ignore[attr-defined]
+            raise asyncio.CancelledError
+        if transport is not None:
+            self._open.add(transport)
         try:
             return await self._answer(request, call)
         except asyncio.CancelledError:  # the client hung up (see handler_cancellation)
             if call.status == 0:
-                call.status = 499
+                call.status = 0 if self._offline else 499
+                call.injected = self._offline
                 self._record(call)
             raise
+        finally:
+            self._open.discard(transport)  # type: ignore[arg-type]
 
     async def _answer(self, request: web.Request, call: Call) -> web.StreamResponse:
         token = request.match_info["token"]
@@ -632,9 +762,14 @@ class LoopbackBotApi:
             call.params = _coerce(call.params)
             held = self._pop(self._delays, call.method)
             failure = self._pop(self._failures, call.method)
+            if failure is None and self._plan is not None and (fault := self._plan(call)):
+                held = held or fault.hold
+                if fault.status is not None:
+                    failure = _Failure(fault.status, fault.retry_after, None)
             if failure is not None:
                 call.injected = True
                 return await self._injected(call, failure, held)
+            self._check_rate(call)
             if known is None:
                 raise ApiError(404, "Not Found")
             result = known[1](call.params)
@@ -670,6 +805,44 @@ class LoopbackBotApi:
                     "nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n")
             return web.Response(text=page, status=failure.status, content_type="text/html")
         return web.json_response(call.response, status=failure.status)
+
+    def _check_rate(self, call: Call) -> None:
+        limits, chat = self._limits, _chat_key(call.params)
+        if limits is None or call.method not in _LIMITED or chat is None:
+            return
+        now = time.monotonic()
+        wait = max(0.0, limits.blocked.get(chat, 0.0) - now)
+        if not wait:
+            bucket = limits.chats.setdefault(chat, _Bucket(
+                limits.per_chat, limits.chat_burst, limits.chat_burst, now))
+            wait = bucket.take(now)
+            if not wait and limits.total is not None and (wait := limits.total.take(now)):
+                bucket.tokens += 1  # refused: give the chat its token back
+        if wait:
+            retry_after = max(1, math.ceil(wait))
+            limits.blocked[chat] = max(limits.blocked.get(chat, 0.0), now + retry_after)
+            raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+
+    async def _push_webhooks(self) -> None:
+        async with aiohttp.ClientSession() as session:
+            while not self._closing.is_set():
+                if not (self.webhook_url and self._updates):
+                    await asyncio.sleep(0.05)
+                    continue
+                update = self._updates[0]
+                path = "/" + self.webhook_url.split("://", 1)[-1].partition("/")[2]
+                headers = {"X-Telegram-Bot-Api-Secret-Token": self._webhook_secret}
+                try:
+                    async with session.post(self._webhook_via + path, json=update,
+                                            headers=headers) as response:
+                        status = response.status
+                except aiohttp.ClientError:
+                    status = 0
+                self.webhook_posts.append((path, status))
+                if 200 <= status < 300 and self._updates and self._updates[0] is update:
+                    self._updates.pop(0)
+                else:
+                    await asyncio.sleep(0.5)  # Telegram retries a refused update later
 
     @staticmethod
     async def _read_params(request: web.Request) -> JSON:
@@ -898,6 +1071,7 @@ class LoopbackBotApi:
             raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
         self._api_deleteWebhook(p)  # honours drop_pending_updates the same way
         self.webhook_url = url
+        self._webhook_secret = str(p.get("secret_token") or "")
         return True
 
     def _api_deleteWebhook(self, p: JSON) -> bool:
@@ -1149,6 +1323,7 @@ _CONTROL = frozenset({
     "user_sends_text", "user_sends_command", "user_presses_button", "user_sends_voice",
     "user_sends_photo", "user_sends_document", "user_sends_sticker", "user_sends_location",
     "user_edits_message", "add_chat", "fail", "delay", "clear_failures", "pending_updates",
+    "limit_rate", "go_offline", "go_online",
 })
 
 

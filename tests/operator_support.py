@@ -60,7 +60,8 @@ def config_for(api: LoopbackBotApi, folder: Path, content: Path) -> ChannelConfi
         token=api.token, api_url=api.url, database=folder / "bot.db", coaches=EXAMPLE_COACHES,
         content=content, topics_spec=None, webhook_url="", webhook_secret="",
         webhook_listen="127.0.0.1", webhook_port=8443, send_retries=0, retention_days=30,
-        last_good_content=folder / "last-good", reload_seconds=0, unanswered_days=30)
+        last_good_content=folder / "last-good", reload_seconds=0, unanswered_days=30,
+        heartbeat=folder / "heartbeat.json", paced=False)  # a loopback without limits
 
 
 @asynccontextmanager

@@ -51,7 +51,8 @@ async def start_bot(tmp_path: Path, assistant: Assistant, coaches: Path | None =
         token="123:TEST", api_url="http://127.0.0.1:9", database=tmp_path / "bot.db",
         coaches=coaches or tmp_path / "no-coaches.yaml", content=assistant.kb.root,
         topics_spec=None, webhook_url="", webhook_secret="", webhook_listen="127.0.0.1",
-        webhook_port=8443, send_retries=0, retention_days=30)
+        webhook_port=8443, send_retries=0, retention_days=30,
+        heartbeat=tmp_path / "heartbeat.json", paced=False)  # no Telegram behind: no pacing
     request = RecordingRequest()
     app = build_application(config, assistant, request=request, clock=clock)
     async with running(app) as errors:

@@ -271,10 +271,16 @@ async def test_forget_deletes_the_person_and_tells_the_coach(desk: Bot) -> None:
     confirm = await desk.send(command(310, "forget", "fa"))
     await desk.send(tap(310, data_of(desk, confirm[-1])[0], "fa"))
 
+    # One alert per chat at a time: the coach's earlier alert is blanked, then the notice.
     notices = await run_job(desk, delivery.deliver_alerts)
+    notices += await run_job(desk, delivery.deliver_alerts)
 
     assert [m["chat_id"] for m in notices] == [COACH_IDS["reza"]]
     assert "Amina" not in notices[0]["text"]
+    blanked = desk.request.sent("editMessageText")
+    assert [m["chat_id"] for m in blanked] == [COACH_IDS["reza"]]
+    assert "Amina" not in blanked[0]["text"]
+    assert "tg://user" not in blanked[0]["text"]
     connection = desk.app.bot_data["services"].database.connection
     for table in ("users", "bookings", "history", "reminders"):
         async with connection.execute(f"SELECT COUNT(*) FROM {table}") as cursor:

@@ -144,6 +144,56 @@ async def test_forget_leaves_no_row_about_the_person(tmp_path: Path) -> None:
     await store.database.close()
 
 
+async def test_forget_keeps_delivered_alerts_only_as_blanked_edits(tmp_path: Path) -> None:
+    store = await open_store(tmp_path / "db.db")
+    person, now = 4343, dt.datetime.now(dt.UTC)
+    booking = await store.book(request(person, slot_at(FUTURE), note="private note"),
+                               lambda b, e: [AlertDraft(e, 100001, "Person4343: private note")])
+    delivered = (await store.due_alerts(now + dt.timedelta(seconds=1)))[0]
+    await store.start_sending(delivered.id, now + dt.timedelta(minutes=1))
+    await store.mark_sent(delivered.id, now, message_id=42)
+
+    await store.forget(person, lambda b: [], lambda a, b: f"blanked #{b.id if b else '-'}")
+
+    due = await store.due_alerts(now + dt.timedelta(seconds=1))
+    assert [(a.id, a.kind, a.message_id, a.text, a.user_id, a.buttons) for a in due] == [
+        (delivered.id, "blanked", 42, f"blanked #{booking.id}", None, False)]
+    async with store.database.connection.execute("PRAGMA secure_delete") as cursor:
+        assert (await cursor.fetchone())[0] == 1  # deleted rows leave nothing in free pages
+    await store.database.close()
+
+
+async def test_a_copy_cut_off_by_a_crash_counts_as_unconfirmed(tmp_path: Path) -> None:
+    store = await open_store(tmp_path / "db.db")
+    now = dt.datetime.now(dt.UTC)
+    await store.book(request(5, slot_at(FUTURE)), lambda b, e: [AlertDraft(e, 100001, "new")])
+    alert = (await store.due_alerts(now + dt.timedelta(seconds=1)))[0]
+
+    await store.start_sending(alert.id, now)  # ... and the process dies before the answer
+    again = await store.start_sending(alert.id, now + dt.timedelta(minutes=1))
+    await store.postpone(alert.id, now, maybe_delivered=False)  # a 502: surely not delivered
+    third = await store.start_sending(alert.id, now + dt.timedelta(minutes=1))
+
+    assert (alert.unconfirmed, again.unconfirmed if again else None) == (0, 1)
+    assert third is not None
+    assert third.unconfirmed == 1
+    assert await store.mark_sent(alert.id, now, message_id=7)
+    assert not await store.mark_sent(alert.id, now, message_id=8)  # a later copy is extra
+    await store.database.close()
+
+
+async def test_one_chats_backlog_never_hides_another_chats_alerts(tmp_path: Path) -> None:
+    store = await open_store(tmp_path / "db.db")
+    now = dt.datetime.now(dt.UTC)
+    await store.add_alerts(None, [AlertDraft("contact", 100001, f"A{n}") for n in range(30)])
+    await store.add_alerts(None, [AlertDraft("contact", 100002, "B0")])
+
+    due = await store.first_due_per_chat(now + dt.timedelta(seconds=1), limit=8)
+
+    assert [a.text for a in due] == ["A0", "B0"]
+    await store.database.close()
+
+
 async def test_migrations_can_run_again_without_losing_data(tmp_path: Path) -> None:
     path = tmp_path / "db.db"
     store = await open_store(path)

@@ -199,3 +199,35 @@ def test_eval_reports_styles_and_a_missed_crisis_fails_unless_allowed(tmp_path: 
     assert allowed.returncode == 0, allowed.stderr
     assert "keyword" in strict.stdout
     assert "colloquial" in strict.stdout
+
+
+def _heartbeat(path: Path, age: float = 0.0, unreachable_for: float | None = None) -> None:
+    import time
+
+    from bot import health
+
+    now = time.time()
+    health.write(path, health.Heartbeat(
+        written_at=now - age, interval=5.0, mode="polling", pid=1234, watchdog_seconds=120.0,
+        last_contact_at=now - age, unreachable_since=None if unreachable_for is None
+        else now - unreachable_for))
+
+
+def test_health_tells_a_supervisor_whether_the_bot_is_healthy(tmp_path: Path) -> None:
+    heartbeat = tmp_path / "heartbeat.json"
+    env = {"OHJAAMO_HEARTBEAT": str(heartbeat)}
+
+    missing = ohjaamo("health", env=env)
+    _heartbeat(heartbeat)
+    healthy = ohjaamo("health", env=env)
+    _heartbeat(heartbeat, unreachable_for=300)
+    unreachable = ohjaamo("health", env=env)
+    _heartbeat(heartbeat, age=600)
+    hung = ohjaamo("health", env=env)
+
+    assert (missing.returncode, healthy.returncode, unreachable.returncode,
+            hung.returncode) == (2, 0, 1, 1)
+    assert str(heartbeat) in missing.stderr
+    assert healthy.stdout.startswith("ok:")
+    assert "Telegram not reached for 300 s" in unreachable.stdout
+    assert "not running, or it hangs" in hung.stdout

@@ -159,7 +159,8 @@ async def test_a_reload_retrains_the_semantic_layer_and_encodes_only_the_new_phr
         token="123:TEST", api_url="http://127.0.0.1:9", database=tmp_path / "bot.db",
         coaches=tmp_path / "no-coaches.yaml", content=root, topics_spec=None, webhook_url="",
         webhook_secret="", webhook_listen="127.0.0.1", webhook_port=8443, send_retries=0,
-        retention_days=30, cache_dir=cache, semantic=True)
+        retention_days=30, cache_dir=cache, semantic=True, heartbeat=tmp_path / "heartbeat.json",
+        paced=False)
     live = LiveContent(root, config.build_assistant, snapshots=tmp_path / "last-good")
     assert live.start().loaded
     before = live.assistant

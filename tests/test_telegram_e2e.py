@@ -181,7 +181,7 @@ async def test_webhook_mode_refuses_requests_without_the_secret(tmp_path: Path,
         env = {**os.environ, "TELEGRAM_BOT_TOKEN": server.token, "TELEGRAM_API_URL": server.url,
                "OHJAAMO_DB": str(tmp_path / "bot.db"), "OHJAAMO_LOG_LEVEL": "WARNING",
                "OHJAAMO_LAST_GOOD_CONTENT": str(tmp_path / "last-good-content"),
-               "OHJAAMO_WEBHOOK_URL": f"https://bot.example/{secret[:16]}",
+               "OHJAAMO_WEBHOOK_URL": "https://bot.example/hook",
                "OHJAAMO_WEBHOOK_SECRET": secret, "OHJAAMO_WEBHOOK_PORT": str(port)}
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", cwd=REPO, env=env,
@@ -200,7 +200,7 @@ async def test_webhook_mode_refuses_requests_without_the_secret(tmp_path: Path,
 
             def post(headers: dict[str, str]) -> int:
                 request = urllib.request.Request(
-                    f"http://127.0.0.1:{port}/{secret[:16]}", data=update, method="POST",
+                    f"http://127.0.0.1:{port}/hook", data=update, method="POST",
                     headers={"Content-Type": "application/json", **headers})
                 try:
                     with urllib.request.urlopen(request, timeout=10) as response:

@@ -252,6 +252,22 @@ class AppointmentBook:
                            f"<b>{html.escape(staff.text('alert_cancelled'))}</b> "
                            f"#{booking.id}\n{html.escape(when)}", buttons=False)]
 
+    def blanked_alert(self, alert: Alert, booking: Booking | None) -> str:
+        """Write what a delivered alert still says after the person asked to be forgotten:
+        its title, the booking's number and time, and 🗑 where their name, note and
+        questions were."""
+        staff = self.kb.packs[self.coaches.coach_language]
+        key = {"new": "alert_new", "moved": "alert_moved", "cancelled": "alert_cancelled",
+               "contact": "alert_contact", "escalated": "alert_escalated"}.get(alert.kind,
+                                                                              "alert_cancelled")
+        title = f"<b>{html.escape(staff.text(key))}</b>"
+        lines = [f"{title} #{booking.id}" if booking else title]
+        if booking is not None:
+            when = format_when(booking.starts_at, staff.lang, self.coaches.timezone)
+            lines.append(f"{html.escape(staff.text('alert_time'))}: {html.escape(when)}")
+        lines.append(f"{html.escape(staff.text('alert_client'))}: 🗑")
+        return "\n".join(lines)
+
     def _about(self, booking: Booking, lang: str) -> list[str]:
         staff = self.kb.packs[lang]
         when = format_when(booking.starts_at, lang, self.coaches.timezone)

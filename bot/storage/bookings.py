@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import sqlite3
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,8 +16,31 @@ from typing import Any
 import aiosqlite
 
 from bot.booking.slots import Busy, Slot
-from bot.storage.database import Database
+from bot.storage.database import Database, iso, parse_iso
+from bot.storage.outbox import (
+    BLANKED,
+    Alert,
+    AlertDraft,
+    Outbox,
+    alert_from_row,
+    insert_alert,
+    insert_alerts,
+)
 from bot.storage.usage import UsageStore
+
+__all__ = [
+    "Alert",
+    "AlertDraft",
+    "Booking",
+    "BookingCapReached",
+    "BookingRequest",
+    "BookingStore",
+    "SlotTaken",
+    "alert_from_row",
+    "insert_alert",
+    "iso",
+    "parse_iso",
+]
 
 REMINDERS = (("day_before", dt.timedelta(days=1)), ("hour_before", dt.timedelta(hours=1)))
 
@@ -29,16 +51,6 @@ class SlotTaken(Exception):
 
 class BookingCapReached(Exception):
     """The person already holds as many upcoming bookings as allowed."""
-
-
-def iso(moment: dt.datetime) -> str:
-    """Write a moment as UTC text that sorts correctly and matches SQLite's strftime."""
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_iso(text: str) -> dt.datetime:
-    """Read a moment written by `iso`."""
-    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -91,45 +103,19 @@ class Booking:
                    status=row["status"])
 
 
-@dataclass(frozen=True)
-class AlertDraft:
-    """An alert to write into the outbox: to whom, what, and whether it has buttons."""
-
-    kind: str
-    chat_id: int
-    text: str
-    buttons: bool = True
-
-
-@dataclass(frozen=True)
-class Alert:
-    """An alert in the outbox."""
-
-    id: str
-    booking_id: int | None
-    kind: str
-    chat_id: int
-    text: str
-    buttons: bool
-    status: str
-    attempts: int
-    user_id: int | None = None
-    parent_id: str | None = None
-    """The alert this one copies: an escalation, or a coach's copy of a contact request."""
-    escalations: int = 0
-    sent_at: dt.datetime | None = None
-    escalated_at: dt.datetime | None = None
-
+BlankedAlert = Callable[[Alert, Booking | None], str]
+"""Render what a delivered alert says once the person it was about is forgotten."""
 
 AlertsFor = Callable[[Booking, str], Sequence[AlertDraft]]
 """Render the alerts for a booking and an event ('new', 'cancelled', 'moved' ...)."""
 
 
-class BookingStore:
-    """Reads and writes bookings; every write is one IMMEDIATE transaction."""
+class BookingStore(Outbox):
+    """Reads and writes bookings (and, as an Outbox, their alerts); every write is one
+    IMMEDIATE transaction."""
 
     def __init__(self, database: Database, usage: UsageStore | None = None) -> None:
-        self.database = database
+        super().__init__(database)
         self.usage = usage
         """Counts bookings and alert answers for the monthly figures, in the same transactions."""
 
@@ -218,50 +204,11 @@ class BookingStore:
 
     # --- The outbox -------------------------------------------------------------------------
 
-    async def due_alerts(self, now: dt.datetime, limit: int = 20) -> list[Alert]:
-        """Return pending alerts whose time has come, oldest first."""
-        async with self.database.connection.execute(
-                "SELECT * FROM alerts WHERE status = 'pending' AND next_attempt_at <= ? "
-                "ORDER BY created_at, rowid LIMIT ?", (iso(now), limit)) as cursor:
-            rows = await cursor.fetchall()
-        return [alert_from_row(r) for r in rows]
-
-    async def mark_sent(self, alert_id: str, now: dt.datetime) -> None:
-        """Record that Telegram accepted the alert."""
+    async def add_alerts(self, booking: Booking | None, drafts: Sequence[AlertDraft],
+                         user_id: int | None = None) -> None:
+        """Queue alerts that belong to no new booking (e.g. a crisis contact request)."""
         async with self.database.transaction() as db:
-            await db.execute("UPDATE alerts SET status = 'sent', sent_at = ?, attempts = "
-                             "attempts + 1 WHERE id = ? AND status = 'pending'",
-                             (iso(now), alert_id))
-
-    async def postpone(self, alert_id: str, until: dt.datetime) -> None:
-        """Try the alert again no earlier than `until`."""
-        async with self.database.transaction() as db:
-            await db.execute("UPDATE alerts SET attempts = attempts + 1, next_attempt_at = ? "
-                             "WHERE id = ?", (iso(until), alert_id))
-
-    async def mark_failed(self, alert_id: str) -> None:
-        """Give up on an alert that Telegram refuses for good (e.g. the coach blocked the bot)."""
-        async with self.database.transaction() as db:
-            await db.execute("UPDATE alerts SET status = 'failed' WHERE id = ?", (alert_id,))
-
-    async def escalate(self, alert: Alert, draft: AlertDraft, now: dt.datetime) -> bool:
-        """Count one more escalation of the alert and queue the coordinator's copy, atomically.
-
-        The copy points to the alert it repeats (acknowledging either stops both). Returns
-        False when another run escalated the alert first, or for a copy (its root escalates).
-        """
-        if alert.parent_id is not None:
-            return False
-        async with self.database.transaction() as db:
-            cursor = await db.execute(
-                "UPDATE alerts SET escalated_at = ?, escalations = escalations + 1 WHERE id = ? "
-                "AND escalations = ?", (iso(now), alert.id, alert.escalations))
-            if not cursor.rowcount:
-                return False
-            booking = await self._get(db, alert.booking_id) if alert.booking_id else None
-            await self._add_alerts(db, booking, [draft], alert.user_id if booking is None
-                                   else None, parent_id=alert.id)
-            return True
+            await self._add_alerts(db, booking, drafts, user_id)
 
     # --- Reminders, history, privacy --------------------------------------------------------
 
@@ -298,13 +245,19 @@ class BookingStore:
             rows = await cursor.fetchall()
         return [(str(r[0]), str(r[1]), r[2]) for r in rows]
 
-    async def forget(self, user_id: int, notices_for: Callable[[Booking], Sequence[AlertDraft]]
-                     ) -> list[Booking]:
-        """Delete every row about a person; coaches of their bookings get anonymous notices."""
+    async def forget(self, user_id: int, notices_for: Callable[[Booking], Sequence[AlertDraft]],
+                     blanked: BlankedAlert | None = None) -> list[Booking]:
+        """Delete every row about a person; coaches of their bookings get anonymous notices.
+
+        Alerts already delivered about the person stay only as a note to edit the coach's
+        copy with `blanked` (what it says without the person), then that is all they hold.
+        """
         async with self.database.transaction() as db:
             async with db.execute("SELECT * FROM bookings WHERE user_id = ? AND status = "
                                   "'active'", (user_id,)) as cursor:
                 active = [Booking.from_row(r) for r in await cursor.fetchall()]
+            if blanked is not None:
+                await self._blank_delivered_alerts(db, user_id, blanked)
             for table in ("alerts", "history"):
                 await db.execute(f"DELETE FROM {table} WHERE user_id = ?",
                                  (user_id,))
@@ -326,6 +279,19 @@ class BookingStore:
                              ">= ?)", (cutoff, cutoff))
 
     # --- Internals --------------------------------------------------------------------------
+
+    async def _blank_delivered_alerts(self, db: aiosqlite.Connection, user_id: int,
+                                      blanked: BlankedAlert) -> None:
+        async with db.execute("SELECT * FROM alerts WHERE user_id = ? AND message_id IS NOT "
+                              "NULL", (user_id,)) as cursor:
+            delivered = [alert_from_row(r) for r in await cursor.fetchall()]
+        for alert in delivered:
+            booking = await self._get(db, alert.booking_id) if alert.booking_id else None
+            await db.execute(
+                "UPDATE alerts SET kind = ?, text = ?, buttons = 0, status = 'pending', "
+                "user_id = NULL, booking_id = NULL, attempts = 0, in_flight = 0, "
+                "unconfirmed = 0, next_attempt_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+                "WHERE id = ?", (BLANKED, blanked(alert, booking), alert.id))
 
     async def _insert_with_alerts(self, db: aiosqlite.Connection, request: BookingRequest,
                                   event: str, alerts_for: AlertsFor) -> Booking:
@@ -363,9 +329,8 @@ class BookingStore:
     async def _add_alerts(self, db: aiosqlite.Connection, booking: Booking | None,
                           drafts: Sequence[AlertDraft], user_id: int | None = None,
                           parent_id: str | None = None) -> None:
-        for draft in drafts:
-            await insert_alert(db, draft, booking.id if booking else None,
-                               booking.user_id if booking else user_id, parent_id)
+        await insert_alerts(db, booking.id if booking else None,
+                            booking.user_id if booking else user_id, drafts, parent_id)
 
     async def _count(self, db: aiosqlite.Connection, event: str, booking: Booking) -> None:
         """Count a booking event today, by meeting language and mode (nothing about who)."""
@@ -387,27 +352,3 @@ class BookingStore:
                 f"SELECT * FROM bookings {where}", parameters) as cursor:
             rows = await cursor.fetchall()
         return [Booking.from_row(r) for r in rows]
-
-
-async def insert_alert(db: aiosqlite.Connection, draft: AlertDraft, booking_id: int | None,
-                       user_id: int | None, parent_id: str | None = None,
-                       created_at: dt.datetime | None = None) -> str:
-    """Put one alert into the outbox (inside the caller's transaction); return its id."""
-    alert_id = uuid.uuid4().hex[:12]
-    await db.execute(
-        "INSERT INTO alerts (id, booking_id, user_id, kind, chat_id, text, buttons, parent_id, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, strftime('%Y-%m-%dT%H:%M:%SZ', "
-        "'now')))", (alert_id, booking_id, user_id, draft.kind, draft.chat_id, draft.text,
-                     int(draft.buttons), parent_id, iso(created_at) if created_at else None))
-    return alert_id
-
-
-def alert_from_row(row: Any) -> Alert:
-    """Build an Alert from a database row."""
-    return Alert(id=row["id"], booking_id=row["booking_id"], kind=row["kind"],
-                 chat_id=row["chat_id"], text=row["text"], buttons=bool(row["buttons"]),
-                 status=row["status"], attempts=row["attempts"], user_id=row["user_id"],
-                 parent_id=row["parent_id"], escalations=row["escalations"],
-                 sent_at=parse_iso(row["sent_at"]) if row["sent_at"] else None,
-                 escalated_at=parse_iso(row["escalated_at"]) if row["escalated_at"] else None)
-

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import random
 import sqlite3
 from collections.abc import AsyncIterator
@@ -36,6 +37,9 @@ class Database:
         await connection.execute("PRAGMA journal_mode = WAL")
         await connection.execute("PRAGMA foreign_keys = ON")
         await connection.execute("PRAGMA synchronous = NORMAL")
+        # Deleted rows are overwritten, not left in free pages: /forget leaves nothing behind
+        # on any SQLite build (some builds default to this, others do not).
+        await connection.execute("PRAGMA secure_delete = ON")
         self._connection = connection
         await self._migrate()
 
@@ -126,6 +130,16 @@ class Database:
         async with self.connection.execute(query) as cursor:
             rows = await cursor.fetchall()
         return {(str(r[0]), str(r[1])): (int(r[2]), int(r[3])) for r in rows}
+
+
+def iso(moment: dt.datetime) -> str:
+    """Write a moment as UTC text that sorts correctly and matches SQLite's strftime."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(text: str) -> dt.datetime:
+    """Read a moment written by `iso`."""
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
 
 
 def _statements(script: str) -> list[str]:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from bot.storage.bookings import Alert, AlertDraft, alert_from_row, insert_alert, iso, parse_iso
 from bot.storage.database import Database
+from bot.storage.outbox import BLANKED
 from bot.storage.usage import UsageStore
 
 ROOT_KINDS = ("new", "moved", "contact")
@@ -49,8 +50,8 @@ class Escalations:
         async with self.database.transaction() as db:
             cursor = await db.execute(
                 "UPDATE alerts SET status = 'acknowledged', acknowledged_at = ? WHERE (id = ? "
-                "OR parent_id = ?) AND status IN ('pending', 'sent')",
-                (iso(now), root_id, root_id))
+                "OR parent_id = ?) AND status IN ('pending', 'sent') AND kind != ?",
+                (iso(now), root_id, root_id, BLANKED))
             if not cursor.rowcount:
                 return False
             async with db.execute("SELECT kind, sent_at FROM alerts WHERE id = ?",

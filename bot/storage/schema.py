@@ -271,4 +271,13 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX unanswered_by_day ON unanswered (day);
     """,
+    # 7: delivering alerts. `message_id` is the coach's copy once Telegram answered (so /forget
+    #    can blank it later); `in_flight` is set while a send is out, so a copy cut off by a
+    #    crash is known; `unconfirmed` counts copies that may have arrived unanswered (the next
+    #    copy is marked as a possible repeat).
+    """
+    ALTER TABLE alerts ADD COLUMN message_id INTEGER;
+    ALTER TABLE alerts ADD COLUMN in_flight INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE alerts ADD COLUMN unconfirmed INTEGER NOT NULL DEFAULT 0;
+    """,
 )

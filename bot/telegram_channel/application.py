@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
@@ -15,9 +17,10 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import settings
 from bot.booking.appointments import AppointmentBook, Clock, system_clock
@@ -46,7 +49,10 @@ from bot.telegram_channel import (
     operator_desk,
 )
 from bot.telegram_channel.conversation import Services
-from bot.telegram_channel.retrying import RetryingLimiter
+from bot.telegram_channel.flood_control import FloodControl
+from bot.telegram_channel.ordering import PerChatOrder
+from bot.telegram_channel.outbox import Courier
+from bot.telegram_channel.watchdog import POLL_TIMEOUT, Watchdog, WatchedRequest, notify_systemd
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +97,19 @@ class ChannelConfig:
     """Where the content's sentence vectors and models are kept (OHJAAMO_CACHE)."""
     semantic: bool = field(default_factory=settings.semantic_on)
     """Whether to understand meaning with the encoder (OHJAAMO_SEMANTIC) or words only."""
+    send_timeout: float = 5.0
+    send_patience: float = 60.0
+    alert_concurrency: int = 8
+    alert_retry_seconds: float = 2.0
+    watchdog_seconds: float = 120.0
+    heartbeat: Path = Path("data/heartbeat.json")
+    paced: bool = True
+    """Keep under Telegram's flood limits (off only for a test server without them)."""
+
+    @property
+    def webhook_path(self) -> str:
+        """Return the path of the public webhook URL, which the webhook server serves."""
+        return urlsplit(self.webhook_url).path.strip("/")
 
     @classmethod
     def from_environment(cls) -> ChannelConfig:
@@ -105,6 +124,14 @@ class ChannelConfig:
                 "OHJAAMO_WEBHOOK_SECRET is required with OHJAAMO_WEBHOOK_URL, so that requests "
                 "not from Telegram are refused; set it to a long random string (A-Z, a-z, 0-9,"
                 " _ and -)")
+        if webhook_url and not webhook_url.startswith("https://"):
+            raise settings.SettingError(
+                f"OHJAAMO_WEBHOOK_URL must be a public https:// URL (got {webhook_url!r}); "
+                "Telegram delivers webhooks only over https")
+        if webhook_url and secret in webhook_url:
+            raise settings.SettingError(
+                "OHJAAMO_WEBHOOK_URL contains OHJAAMO_WEBHOOK_SECRET: proxies and Telegram log "
+                "URLs, so choose a path without the secret (it travels in a header instead)")
         api_url = settings.get("TELEGRAM_API_URL").rstrip("/")
         if not api_url.startswith(("http://", "https://")):
             raise settings.SettingError(
@@ -125,7 +152,14 @@ class ChannelConfig:
             last_good_content=Path(settings.get("OHJAAMO_LAST_GOOD_CONTENT")),
             reload_seconds=settings.get_int("OHJAAMO_RELOAD_SECONDS"),
             unanswered_days=settings.get_int("OHJAAMO_UNANSWERED_DAYS", minimum=1),
-            cache_dir=settings.cache_dir(), semantic=settings.semantic_on())
+            cache_dir=settings.cache_dir(), semantic=settings.semantic_on(),
+            send_timeout=settings.get_int("OHJAAMO_SEND_TIMEOUT", minimum=1),
+            send_patience=settings.get_int("OHJAAMO_SEND_PATIENCE", minimum=1),
+            alert_concurrency=settings.get_int("OHJAAMO_ALERT_CONCURRENCY", minimum=1),
+            alert_retry_seconds=settings.get_int("OHJAAMO_ALERT_RETRY_SECONDS", minimum=1),
+            watchdog_seconds=settings.get_int("OHJAAMO_WATCHDOG_SECONDS", minimum=1),
+            heartbeat=Path(settings.get("OHJAAMO_HEARTBEAT")),
+            paced=_on_or_off("OHJAAMO_FLOOD_LIMITS"))
 
     @cached_property
     def encoder(self) -> Encoder | None:
@@ -145,6 +179,13 @@ class ChannelConfig:
         """Return the content to serve: checked, built, kept as the last good version."""
         return LiveContent(self.content, self.build_assistant,
                            snapshots=self.last_good_content, required_topics=self.topics_spec)
+
+
+def _on_or_off(name: str) -> bool:
+    value = settings.get(name).lower()
+    if value not in ("on", "off"):
+        raise settings.SettingError(f"{name} must be on or off (got {value!r})")
+    return value == "on"
 
 
 def build_application(config: ChannelConfig, content: LiveContent | Assistant,
@@ -181,6 +222,10 @@ def build_application(config: ChannelConfig, content: LiveContent | Assistant,
         mentoring = MentoringOffice(programmes, MentoringStore(database), live.assistant.kb,
                                     coach_book.coach_language, clock,
                                     config.mentoring_retention_days, coach_book.timezone)
+    watchdog = Watchdog(config.watchdog_seconds, config.heartbeat,
+                        "webhook" if config.webhook_url else "polling")
+    courier = Courier(config.send_timeout, config.send_patience, config.alert_concurrency,
+                      config.alert_retry_seconds)
 
     async def open_services(application: Application) -> None:  # type: ignore[type-arg]
         await database.open()
@@ -188,9 +233,11 @@ def build_application(config: ChannelConfig, content: LiveContent | Assistant,
             await store.set_cap(coach_book.max_upcoming_per_person)
         application.bot_data["services"] = Services(
             live, database, config.retention_days, store, appointments, usage,
-            config.unanswered_days, config.cache_dir, duty=duty, mentoring=mentoring)
+            config.unanswered_days, config.cache_dir, duty=duty, mentoring=mentoring,
+            watchdog=watchdog, courier=courier)
         await register_commands(application, live.assistant, mentoring is not None)
         await operator_desk.announce_start(application)
+        notify_systemd("READY=1")
 
     async def follow_content(assistant: Assistant) -> None:
         """After a reload: the booking desk writes with the new texts; menus in each language."""
@@ -203,18 +250,24 @@ def build_application(config: ChannelConfig, content: LiveContent | Assistant,
             logger.warning("could not update the command menu (%s)", type(exc).__name__)
 
     async def close_services(application: Application) -> None:  # type: ignore[type-arg]
+        await courier.close()
         await database.close()
 
     builder = ApplicationBuilder()
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+        builder = builder.request(request).get_updates_request(WatchedRequest(request, watchdog))
+    else:  # the one transport that polls: its answers tell the watchdog Telegram is reached
+        builder = builder.get_updates_request(WatchedRequest(
+            HTTPXRequest(connection_pool_size=1), watchdog))
     application = (
         builder
         .token(config.token)
         .base_url(f"{config.api_url}/bot")
         .base_file_url(f"{config.api_url}/file/bot")
-        .rate_limiter(RetryingLimiter(retries=config.send_retries))
-        .concurrent_updates(True)
+        # Every send paced per chat and overall; a 429 pauses its chat for every sender.
+        .rate_limiter(FloodControl(config.send_retries, paced=config.paced))
+        # One chat's updates in order, different chats side by side.
+        .concurrent_updates(PerChatOrder())
         .post_init(open_services)
         .post_shutdown(close_services)
         .build()
@@ -222,6 +275,9 @@ def build_application(config: ChannelConfig, content: LiveContent | Assistant,
     live.listeners.append(follow_content)
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
+    # Before anything else: every update that arrives is a sign that Telegram reaches us (its
+    # own group, so it never takes the place of a handler in the groups after it).
+    application.add_handler(TypeHandler(Update, handlers.note_contact), group=-2)
     # Live duty chat (when the coaches file has a `duty:` section). While a person chats with
     # a human, their messages go to the conversation's topic and the bot stays quiet (group
     # -1 runs first and stops the rest; commands still work); coaches answer in the topic.
@@ -301,9 +357,11 @@ def build_application(config: ChannelConfig, content: LiveContent | Assistant,
                                            handlers.answer_anything_else))
     # One error handler: log without personal data, apologise in the person's language.
     application.add_error_handler(handlers.apologise_for_error)
-    # Background jobs: alerts from the outbox, escalation in working time, reminders, retention.
+    # Background jobs: the watchdog; alerts from the outbox, escalation in working time,
+    # reminders, retention.
     jobs = application.job_queue
     if jobs is not None:
+        jobs.run_repeating(delivery.keep_watch, watchdog.interval, first=watchdog.interval)
         # Content edits go live without a restart; unanswered texts go after their days.
         if config.reload_seconds > 0:
             jobs.run_repeating(operator_desk.watch_content, config.reload_seconds,
@@ -344,18 +402,13 @@ def run(config: ChannelConfig, content: LiveContent) -> None:
     application = build_application(config, content)
     # Messages sent while the bot was down are answered after it starts.
     if config.webhook_url:
+        # Serve the public URL's own path, so a proxy passes it through unchanged; the secret
+        # travels only in Telegram's header, never in a URL that proxies log.
         application.run_webhook(
             listen=config.webhook_listen, port=config.webhook_port,
-            url_path=config.webhook_secret[:16], webhook_url=config.webhook_url,
+            url_path=re.escape(config.webhook_path), webhook_url=config.webhook_url,
             secret_token=config.webhook_secret, drop_pending_updates=False,
             allowed_updates=Update.ALL_TYPES)
     else:
-        application.run_polling(drop_pending_updates=False, allowed_updates=Update.ALL_TYPES)
-
-
-def configure_logging(level: str) -> None:
-    """Log to stderr; keep httpx at WARNING so the token in request URLs never reaches logs."""
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        level=getattr(logging, level.upper(), logging.INFO))
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+        application.run_polling(drop_pending_updates=False, allowed_updates=Update.ALL_TYPES,
+                                timeout=POLL_TIMEOUT)

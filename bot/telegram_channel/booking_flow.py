@@ -361,8 +361,11 @@ async def forget_me(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     appointments = services(context).appointments
     store = services(context).store
-    await store.forget(user.id, appointments.cancellation_notice if appointments else
-                       (lambda booking: []))
+    if appointments is None:
+        await store.forget(user.id, lambda booking: [])
+    else:  # the coaches' earlier alerts about the person are edited to leave them out
+        await store.forget(user.id, appointments.cancellation_notice,
+                           appointments.blanked_alert)
     await mentoring_flow.forget(context, user.id)
     user_data(context).clear()
     await send_text(update, context, lang, "forget_done")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,9 @@ from bot.mentoring.office import MentoringOffice
 from bot.storage import Database
 from bot.storage.bookings import BookingStore
 from bot.storage.usage import UsageStore
+from bot.telegram_channel.outbox import Courier
 from bot.telegram_channel.rendering import keyboard, reply_html
+from bot.telegram_channel.watchdog import Watchdog
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -44,6 +46,10 @@ class Services:
     """None when the coaches file has no `duty:` section: live chat is off."""
     mentoring: MentoringOffice | None = None
     """None without a programmes file (or without a coaches file: interviews need one)."""
+    watchdog: Watchdog | None = None
+    """Notices when Telegram is no longer reached; writes the heartbeat (None: not watched)."""
+    courier: Courier = field(default_factory=Courier)
+    """Delivers the alert outbox."""
 
     @property
     def assistant(self) -> Assistant:

@@ -1,97 +1,38 @@
-"""Background jobs: deliver handoff alerts, send reminders, purge (escalation: coach_desk).
+"""Background jobs: deliver handoff alerts, send reminders, purge (escalation: coach_desk),
+and keep watch over the contact with Telegram.
 
-Alerts are read from the outbox table, so they survive restarts. Delivery is at least
-once: an alert is marked sent only after Telegram accepted it, and every copy carries
-the same alert id, so a coach can recognise a duplicate.
+Alerts are read from the outbox table, so they survive restarts; `outbox.Courier` delivers
+them (at least once, every copy with the same alert id).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import random
+import time
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.booking.appointments import AppointmentBook
+from bot import health
 from bot.booking.formatting import format_when
-from bot.storage.bookings import Alert
+from bot.storage.bookings import AlertDraft
 from bot.telegram_channel.conversation import services
+from bot.telegram_channel.watchdog import Watchdog, notify_systemd, outage_notice
 
 logger = logging.getLogger(__name__)
 
-DELIVERY_SECONDS = 2.0
+DELIVERY_SECONDS = 1.0
 REMINDER_SECONDS = 30.0
 PURGE_SECONDS = 6 * 3600.0
-MAX_BACKOFF = dt.timedelta(minutes=10)
 
 
 async def deliver_alerts(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Send every due alert in the outbox to its coach or coordinator chat."""
+    """Send the due alerts of the outbox to coaches and the coordinator chat."""
     appointments = services(context).appointments
     if appointments is None:
         return
-    for alert in await appointments.store.due_alerts(appointments.clock()):
-        await _deliver(context, appointments, alert)
-
-
-async def _deliver(context: ContextTypes.DEFAULT_TYPE, appointments: AppointmentBook,
-                   alert: Alert) -> None:
-    store = appointments.store
-    pack = services(context).assistant.kb.packs[appointments.coaches.coach_language]
-    rows = []
-    if alert.buttons:
-        rows.append([InlineKeyboardButton(pack.text("button_ack"),
-                                          callback_data=f"al:a:{alert.id}")])
-        if alert.booking_id:
-            rows.append([
-                InlineKeyboardButton(pack.text("button_done"),
-                                     callback_data=f"al:d:{alert.booking_id}"),
-                InlineKeyboardButton(pack.text("button_no_show"),
-                                     callback_data=f"al:n:{alert.booking_id}")])
-    try:
-        await context.bot.send_message(
-            alert.chat_id, f"{alert.text}\n<i>#{alert.id}</i>", parse_mode=ParseMode.HTML,
-            reply_markup=InlineKeyboardMarkup(rows) if rows else None)
-    except RetryAfter as exc:
-        wait = exc.retry_after
-        seconds = wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
-        await store.postpone(alert.id, appointments.clock() + dt.timedelta(seconds=seconds))
-        return
-    except (Forbidden, BadRequest) as exc:
-        logger.error("alert %s refused by Telegram (%s); telling the coordinator", alert.id,
-                     type(exc).__name__)
-        await store.mark_failed(alert.id)
-        if alert.chat_id != appointments.coaches.coordinator_chat_id:
-            await store.escalate(alert, appointments.escalation(alert.text), appointments.clock())
-        return
-    except NetworkError as exc:
-        delay = min(MAX_BACKOFF, dt.timedelta(seconds=2 ** min(alert.attempts, 9)))
-        delay *= random.uniform(0.5, 1.5)
-        logger.warning("alert %s not delivered (%s); retrying in %s", alert.id,
-                       type(exc).__name__, delay)
-        await store.postpone(alert.id, appointments.clock() + delay)
-        return
-    await store.mark_sent(alert.id, appointments.clock())
-    await _forward_voice(context, appointments, alert)
-
-
-async def _forward_voice(context: ContextTypes.DEFAULT_TYPE, appointments: AppointmentBook,
-                         alert: Alert) -> None:
-    """Forward the client's voice message to the coach with the new-booking alert."""
-    if alert.kind != "new" or not alert.booking_id:
-        return
-    booking = await appointments.store.get(alert.booking_id)
-    if booking is None or not booking.voice:
-        return
-    try:
-        await context.bot.forward_message(alert.chat_id, booking.chat_id, booking.voice)
-    except (BadRequest, Forbidden, NetworkError) as exc:
-        logger.warning("could not forward the voice message of booking %s (%s)", booking.id,
-                       type(exc).__name__)
+    staff = services(context).assistant.kb.packs[appointments.coaches.coach_language]
+    await services(context).courier.deliver_due(context.bot, appointments, staff)
 
 
 async def send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -121,3 +62,52 @@ async def purge_old_data(context: ContextTypes.DEFAULT_TYPE) -> None:
     appointments = services(context).appointments
     if appointments is not None:
         await appointments.store.purge(appointments.clock(), services(context).retention_days)
+
+
+async def keep_watch(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Check for contact with Telegram, report an outage and its end, write the heartbeat."""
+    watchdog = services(context).watchdog
+    if watchdog is None:
+        return
+    if watchdog.mode == "webhook" and watchdog.silent_for() > watchdog.limit / 2:
+        await _ask_about_the_webhook(context, watchdog)
+    silent = watchdog.silent_for()
+    if silent > watchdog.limit and watchdog.outage_since is None:
+        watchdog.outage_since = watchdog.last_contact or watchdog.started_at
+        what = "no getUpdates has succeeded" if watchdog.mode == "polling" else \
+            "Telegram has not reached the webhook"
+        logger.error("watchdog: %s for %.0f s (limit %.0f s); is the Bot API reachable?",
+                     what, silent, watchdog.limit)
+    elif silent <= watchdog.limit and watchdog.outage_since is not None:
+        start, end = watchdog.outage_since, watchdog.last_contact or time.time()
+        watchdog.outage_since = None
+        logger.warning("watchdog: Telegram reached again after %.0f s", end - start)
+        await _tell_the_coordinator(context, start, end)
+    healthy, _ = health.judge(watchdog.beat())
+    if healthy:
+        notify_systemd("WATCHDOG=1")
+
+
+async def _ask_about_the_webhook(context: ContextTypes.DEFAULT_TYPE,
+                                 watchdog: Watchdog) -> None:
+    """After a quiet spell: if Telegram holds no updates for us, silence is just silence."""
+    try:
+        info = await context.bot.get_webhook_info(read_timeout=10)
+    except TelegramError as exc:
+        logger.warning("watchdog: getWebhookInfo failed (%s)", type(exc).__name__)
+        return
+    if info.pending_update_count == 0:
+        watchdog.contact()
+    elif info.last_error_message:
+        logger.warning("watchdog: Telegram cannot deliver %d update(s) to the webhook: %s",
+                       info.pending_update_count, info.last_error_message)
+
+
+async def _tell_the_coordinator(context: ContextTypes.DEFAULT_TYPE, start: float,
+                                end: float) -> None:
+    appointments = services(context).appointments
+    if appointments is None:
+        return  # no coaches file, so no coordinator chat: the log says it
+    text = outage_notice(start, end, appointments.coaches.timezone)
+    await appointments.store.add_alerts(None, [AlertDraft(
+        "outage", appointments.coaches.coordinator_chat_id, text, buttons=False)])

@@ -10,15 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+from typing import cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import ContextTypes, ExtBot
 
 from bot.duty.desk import DutyDesk
 from bot.duty.store import DutyChat, Relay
 from bot.telegram_channel.conversation import services
+from bot.telegram_channel.flood_control import NO_RETRY, SendPolicy, retry_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -135,12 +137,14 @@ async def deliver(context: ContextTypes.DEFAULT_TYPE, desk: DutyDesk, relay: Rel
     reply = ReplyParameters(original[1], allow_sending_without_reply=True) \
         if original and original[0] == target else None
     try:
-        copied = await context.bot.copy_message(target, relay.from_chat, relay.from_message,
-                                                message_thread_id=thread,
-                                                reply_parameters=reply)
+        # The relay table is this copy's retry layer: the flood control paces it with every
+        # other send, records a 429's pause for the chat, and raises at once (NO_RETRY).
+        rated = cast("ExtBot[SendPolicy]", context.bot)
+        copied = await rated.copy_message(target, relay.from_chat, relay.from_message,
+                                          message_thread_id=thread, reply_parameters=reply,
+                                          rate_limit_args=NO_RETRY)
     except RetryAfter as exc:
-        wait = exc.retry_after
-        seconds = wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
+        seconds = retry_seconds(exc)
         await desk.store.postpone(relay.id, desk.clock() + dt.timedelta(seconds=seconds))
         return
     except (BadRequest, Forbidden) as exc:

@@ -272,6 +272,13 @@ async def invite_to_private_chat(update: Update, context: ContextTypes.DEFAULT_T
     await send_text(update, context, lang, "group_chat", markup)
 
 
+async def note_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every update that arrives is contact with Telegram (the webhook's only sign of life)."""
+    watchdog = services(context).watchdog
+    if watchdog is not None:
+        watchdog.contact()
+
+
 # --- Errors ---------------------------------------------------------------------------------
 
 
