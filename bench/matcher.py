@@ -284,7 +284,7 @@ def render(rows: list[Row], scale_rows: list[tuple], warm: tuple[float, float], 
         groups = sorted(pick(rows[0]))
         if not groups:
             continue
-        measure = "overall" if "style" in title else "direct"
+        measure = "overall" if title.startswith("Overall") else "direct"
         lines += ["", title + ":", "", "| method | " + " | ".join(groups) + " |",
                   "|---|" + "---|" * len(groups)]
         for row in rows:

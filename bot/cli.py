@@ -112,9 +112,8 @@ def _parser() -> argparse.ArgumentParser:
                                   help="the file (default: OHJAAMO_PROGRAMMES)")
     programmes_check.set_defaults(run=_programmes_check)
 
-    report = commands.add_parser("report", help="print figures from the database")
-    report_commands = report.add_subparsers(dest="report_command", metavar="WHAT",
-                                            required=True)
+    # `ohjaamo report unanswered|feedback|content|stats` (bot/reports) and `report mentoring`.
+    report_commands = add_report_commands(commands)
     mentoring = report_commands.add_parser(
         "mentoring", help="sign-ups, interviews, pairs, meetings, hours and closing answers "
         "of each mentoring programme")
@@ -133,8 +132,6 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--stale", action="store_true", help="also list, per language, the "
                        "entries whose review date has passed")
     check.set_defaults(run=_content_check)
-
-    add_report_commands(commands)
     return parser
 
 

@@ -30,6 +30,8 @@ E5_PREFIX_IS_QUERY = True
 example message); passages are for long documents."""
 KEPT_CACHE_FILES = 4
 """Model files of earlier content versions kept beside the current one (quick rollback)."""
+ENCODE_CHUNK = 256
+"""Texts encoded per call when the cache is filled: bounds the memory of a first start."""
 PRUNE_FACTOR = 3
 MIN_ROWS_TO_PRUNE = 30_000
 """The vector file is pruned to the texts in use when it holds PRUNE_FACTOR times more, and
@@ -104,7 +106,9 @@ class EmbeddingCache:
             t for t, k in zip(texts, keys, strict=True) if k not in stored))
         if missing:
             log.info("Encoding %d new message(s).", len(missing))
-            fresh = encoder.encode(missing)
+            # In chunks: one batch of fifteen thousand texts needs hundreds of MB at once.
+            fresh = np.concatenate([encoder.encode(missing[i:i + ENCODE_CHUNK])
+                                    for i in range(0, len(missing), ENCODE_CHUNK)])
             for text, vector in zip(missing, fresh, strict=True):
                 stored[_text_key(encoder, text)] = vector
             if store:

@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def add_report_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register `ohjaamo report` and its actions."""
+def add_report_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]
+                        ) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    """Register `ohjaamo report` and its actions; return them, for other reports to join."""
     report = commands.add_parser("report", help="reports for editors and the coordinator")
     actions = report.add_subparsers(dest="report_command", metavar="REPORT", required=True)
     date = dt.date.fromisoformat
@@ -66,6 +67,7 @@ def add_report_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
 
 
 # --- The four reports -----------------------------------------------------------------------
+    return actions
 
 
 def _unanswered(args: argparse.Namespace) -> int:
