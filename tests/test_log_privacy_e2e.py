@@ -62,7 +62,8 @@ async def _forget_after_booking(api: LoopbackBotApi) -> tuple[Call, int]:
     modes = await person.taps(languages[-1], choice)
     topics = await person.taps(modes[-1], buttons(modes[-1])[0])
     await person.taps(topics[-1], buttons(topics[-1])[-1])
-    times = await person.says(NOTE)
+    describe = await person.says(NOTE)
+    times = await person.taps(describe[-1], "bk:d:studying")  # the person's situation
     slot = next(d for d in buttons(times[-1]) if d.startswith("bk:s:"))
     confirm = await person.taps(times[-1], slot)
     await person.taps(confirm[-1], "bk:c:")
