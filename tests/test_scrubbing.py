@@ -126,7 +126,9 @@ def test_a_name_the_person_gives_is_removed(intro: str, name: str, surname: str,
 def test_the_persons_own_telegram_names_are_removed(first: str, question: str) -> None:
     scrubbed = scrub(f"{first.lower()} here. {question} ({first})", names=[first, "x"])
 
-    assert first.lower() not in scrubbed.lower().replace("[name]", "")
+    # As a word: a short name such as "He" may still be part of another word ("here").
+    assert not re.search(rf"\b{re.escape(first.lower())}\b",
+                         scrubbed.lower().replace("[name]", ""))
 
 
 @settings(max_examples=200)
