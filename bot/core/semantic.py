@@ -58,13 +58,6 @@ class Reading:
     crisis: float
     """The highest crisis probability of the whole message or any sentence."""
 
-    def ranked(self, probabilities: NDArray[np.float32] | None = None,
-               limit: int = 5) -> list[tuple[str, float]]:
-        """Return the best labels with their probabilities, best first."""
-        p = self.whole if probabilities is None else probabilities
-        order = np.argsort(-p)[:limit]
-        return [(self.labels[i], float(p[i])) for i in order]
-
 
 @dataclass(frozen=True)
 class TrainingSet:
@@ -119,11 +112,11 @@ class SemanticLayer:
         self.topics = topics
         self.danger = danger
         # The examples, grouped by class in the classifier's label order, for the neighbours.
-        order = sorted(range(len(example_labels)),
-                       key=lambda i: topics.labels.index(example_labels[i]))
+        column = {label: i for i, label in enumerate(topics.labels)}
+        classes = np.array([column[label] for label in example_labels])
+        order = np.argsort(classes, kind="stable")
         self.examples = examples[order]
-        counts = np.bincount([topics.labels.index(example_labels[i]) for i in order],
-                             minlength=len(topics.labels))
+        counts = np.bincount(classes, minlength=len(topics.labels))
         self._bounds = np.concatenate([[0], np.cumsum(counts)])
         self._crisis_columns = [i for i, label in enumerate(danger.labels)
                                 if label.startswith(CRISIS_PREFIX)]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -79,7 +79,6 @@ class Decision:
     score: float = 0.0
     lang: str | None = None
     """The language of the best lexical match, when there was one."""
-    scores: dict[str, float] = field(default_factory=dict)
 
 
 class Understanding:
@@ -119,20 +118,20 @@ def decide(ranked: list[Match], reading: Reading | None, tuning: Tuning) -> Deci
         topic = _topic_in_a_sentence(reading, tuning)
         if best in (INTENT_PREFIX + "greeting", INTENT_PREFIX + "thanks") and topic:
             # "Hi! How do I register at Kela?" is about Kela, not a greeting.
-            return Decision(Verdict.ANSWER, (topic,), top, lang, scores)
+            return Decision(Verdict.ANSWER, (topic,), top, lang)
         if best == OUT_OF_SCOPE or top < tuning.intent:
-            return Decision(Verdict.FALLBACK, score=top, lang=lang, scores=scores)
-        return Decision(Verdict.INTENT, (best.removeprefix(INTENT_PREFIX),), top, lang, scores)
+            return Decision(Verdict.FALLBACK, score=top, lang=lang)
+        return Decision(Verdict.INTENT, (best.removeprefix(INTENT_PREFIX),), top, lang)
     topics = [label for label in order if not label.startswith(INTENT_PREFIX)]
     if top < tuning.candidate:
-        return Decision(Verdict.FALLBACK, score=top, lang=lang, scores=scores)
+        return Decision(Verdict.FALLBACK, score=top, lang=lang)
     rivals = [t for t in topics[1:3] if top - scores[t] <= tuning.margin]
     second = _second_topic(reading, best, tuning)
     if second and second not in rivals:
         rivals = [second, *rivals][:2]  # a message about two things offers both
     if top >= tuning.answer and not rivals:
-        return Decision(Verdict.ANSWER, (best,), top, lang, scores)
-    return Decision(Verdict.CANDIDATES, (best, *rivals), top, lang, scores)
+        return Decision(Verdict.ANSWER, (best,), top, lang)
+    return Decision(Verdict.CANDIDATES, (best, *rivals), top, lang)
 
 
 def fused_scores(ranked: list[Match], reading: Reading, tuning: Tuning) -> dict[str, float]:
