@@ -118,6 +118,8 @@ def _parser() -> argparse.ArgumentParser:
         "mentoring", help="sign-ups, interviews, pairs, meetings, hours and closing answers "
         "of each mentoring programme")
     mentoring.add_argument("--programme", metavar="ID", help="only this programme")
+    mentoring.add_argument("--lang", choices=("en", "fi"), default="en",
+                           help="write the figures and the description in English or Finnish")
     mentoring.add_argument("--practice", action="store_true", help="write the good-practice "
                            "description in Markdown instead, filled with the figures")
     mentoring.set_defaults(run=_report_mentoring)
@@ -315,8 +317,8 @@ def _report_mentoring(args: argparse.Namespace) -> int:
         try:
             for programme in chosen:
                 found = await figures(programme, MentoringStore(database))
-                print(good_practice(programme, found) if args.practice else
-                      "\n".join(report_lines(programme, found)) + "\n")
+                print(good_practice(programme, found, args.lang) if args.practice else
+                      "\n".join(report_lines(programme, found, args.lang)) + "\n")
         finally:
             await database.close()
 

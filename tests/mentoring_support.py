@@ -1,11 +1,17 @@
-"""Helpers for mentoring tests: the example programmes, and people who sign up by taps."""
+"""Helpers for mentoring tests: the example programmes, a running bot with a clock the test
+holds, people who sign up by taps, and a pair formed from the desk."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from tests.live_support import LiveBot, data_of
+from bot.core.assistant import Assistant
+from bot.mentoring.office import MentoringOffice
+from tests.booking_support import EXAMPLE_COACHES
+from tests.live_support import LiveBot, data_of, start_live_bot
 from tests.loopback_api import Call
 
 EXAMPLE_PROGRAMMES = Path(__file__).resolve().parent.parent / "examples" / "programmes.yaml"
@@ -58,3 +64,64 @@ def _answer_for(buttons: list[str], answers: dict[str, Any]) -> list[str]:
         if values and all(str(v) in offered for v in values):
             return [str(v) for v in values]
     return []
+
+
+MONDAY_10 = dt.datetime(2027, 3, 1, 8, 0, tzinfo=dt.UTC)
+"""Monday 1 March 2027, 10:00 in Helsinki: the interviewers are at work this week."""
+MENTEE, MENTOR, OTHER_MENTOR = 501, 502, 503
+MENTOR_PROFILE: dict[str, Any] = {
+    "field": "health", "education": "higher", "interests": ["nature"],
+    "languages": ["fi", "en", "ar"], "municipality": "Kemi", "availability": ["evenings"],
+    "goals": ["work"], "hopes": "I was a nurse for 30 years"}
+
+
+class Clock:
+    """A clock the test sets by hand."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+async def mentoring_bot(tmp_path: Path, assistant: Assistant, clock: Clock
+                        ) -> AsyncIterator[LiveBot]:
+    """A running bot with the example coaches and programmes, and the test's people."""
+    async for running in start_live_bot(tmp_path, assistant, EXAMPLE_COACHES, clock,
+                                        EXAMPLE_PROGRAMMES):
+        for chat in (MENTEE, MENTOR, OTHER_MENTOR, 999):
+            running.api.add_chat(chat)
+        yield running
+
+
+def office(live: LiveBot) -> MentoringOffice:
+    found = live.app.bot_data["services"].mentoring
+    assert isinstance(found, MentoringOffice)
+    return found
+
+
+def texts(calls: list[Any]) -> str:
+    return "\n".join(str(c.params.get("text")) for c in calls)
+
+
+async def pair_up(live: LiveBot, lang: str) -> int:
+    """Sign up a mentee (in `lang`) and a mentor (in English), accept both, propose, say yes."""
+    await sign_up(live, MENTEE, lang, "mentee", NURSE_IN_KEMI)
+    await sign_up(live, MENTOR, "en", "mentor", MENTOR_PROFILE)
+    store = office(live).store
+    for person in await store.participants("fika", ["new"]):
+        signups = await live.commands(COORDINATOR, "mentoring", lang="fi")
+        listing = await live.taps(COORDINATOR, with_data(signups, "md:n:fika"), "md:n:fika",
+                                  "fi")
+        card = with_data(listing, f"md:o:{person.id}:accepted")
+        await live.taps(COORDINATOR, card, f"md:o:{person.id}:accepted", "fi")
+    desk = await live.commands(COORDINATOR, "mentoring", lang="fi")
+    matches = await live.taps(COORDINATOR, with_data(desk, "md:m:fika"), "md:m:fika", "fi")
+    propose = next(d for c in matches for d in data_of(c) if d.startswith("md:r:"))
+    await live.taps(COORDINATOR, with_data(matches, propose), propose, "fi")
+    [pair] = await store.pairs("fika", ["proposed"])
+    for user, user_lang in ((MENTEE, lang), (MENTOR, "en")):
+        asked = [c for c in live.received(user) if f"mt:a:{pair.id}:1" in data_of(c)]
+        await live.taps(user, asked[-1], f"mt:a:{pair.id}:1", user_lang)
+    return pair.id

@@ -152,6 +152,8 @@ UI_KEYS: dict[str, tuple[str, ...]] = {
     "unanswered_group": ("count", "languages", "topic"), "describe_question": (),
     "describe_working": (), "describe_studying": (), "describe_jobseeker": (),
     "describe_outside": (), "describe_rather_not": (),
+    # Mentoring, finished (issue 13): /help names /mentor; a coordinator's re-match
+    "help_mentoring": (), "mt_rematch_seeker": (), "mt_desk_rematched": ("name",),
 }
 """Every UI string the program uses; each language's ui.yaml must define them all."""
 

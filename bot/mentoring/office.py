@@ -94,13 +94,17 @@ class MentoringOffice:
 
     async def suggestions(self, programme: Programme, seeker: Participant, limit: int = 3
                           ) -> list[tuple[Participant, Suggestion]]:
-        """Rank the accepted people of the sought role for an accepted seeker."""
+        """Rank the accepted people of the sought role for an accepted seeker: not those in
+        an open pair, nor anyone the seeker was proposed or paired with before."""
         role = programme.role(seeker.role)
         if role is None:
             return []
+        busy = await self.store.in_open_pairs(programme.id)
+        before = await self.store.past_partners(seeker.id)
         pool = [p for p in await self.store.participants(programme.id, ["accepted"],
                                                           role.seeks)
-                if p.id != seeker.id and p.user_id != seeker.user_id]
+                if p.id != seeker.id and p.user_id != seeker.user_id
+                and p.id not in busy and p.id not in before]
         by_id = {p.id: p for p in pool}
         ranked = suggest(programme, (seeker.id, seeker.profile),
                          [(p.id, p.profile) for p in pool], limit)
@@ -262,13 +266,24 @@ class MentoringOffice:
         return []
 
     async def end_pair(self, pair_id: int, reason: str, rematch: bool) -> list[Notice]:
-        """End a pair for a coordinator; both are told neutrally in their language."""
+        """End a pair for a coordinator; both are told in their own language, without reasons.
+
+        A re-match tells the seeker (the mentee, or the peer the pair was found for) that a
+        new partner will be looked for; the partner gets the same neutral notice as after an
+        ending, and both return to the pool.
+        """
         pair = await self.store.end(pair_id, reason, self.clock(), rematch)
         if pair is None:
             return []
-        people = [await self.store.participant(i) for i in (pair.seeker_id, pair.partner_id)]
-        return [Notice(p.chat_id, self.kb.packs[p.lang].text("mt_pair_ended"))
-                for p in people if p is not None]
+        notices = []
+        for participant_id in (pair.seeker_id, pair.partner_id):
+            person = await self.store.participant(participant_id)
+            if person is None:
+                continue
+            key = "mt_rematch_seeker" if rematch and participant_id == pair.seeker_id else \
+                "mt_pair_ended"
+            notices.append(Notice(person.chat_id, self.kb.packs[person.lang].text(key)))
+        return notices
 
     # --- The end: closing feedback --------------------------------------------------------
 

@@ -17,6 +17,8 @@ from bot.mentoring.vocabulary import CRITERIA, QUESTIONS
 GOOD_PRACTICE_HEADINGS = ("purpose", "target_groups", "resources", "description",
                           "dissemination", "challenges")
 """The good-practice form's free-text parts; evaluation and results come from the data."""
+PRACTICE_LANGUAGES = ("en", "fi")
+"""A part is plain text (English) or written per language: `purpose: {fi: ..., en: ...}`."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,8 @@ class Programme:
     feedback: tuple[FeedbackQuestion, ...]
     first_meeting: dict[str, str]
     feedback_event: dict[str, str]
-    good_practice: dict[str, str]
+    good_practice: dict[str, dict[str, str]]
+    """The good-practice description's free-text parts: heading -> {language: text}."""
 
     def role(self, role_id: str) -> Role | None:
         """Return the role with this id, if the programme has it."""
@@ -190,11 +193,7 @@ def _programme(path: Path, line: int, item: Any, problems: list[Problem],
     roles = _roles(path, item, problems, label)
     weights = _weights(path, item, problems, label)
     feedback = _feedback(item, problems, label, texts, problem)
-    practice = item.get("good_practice") or {}
-    if not isinstance(practice, dict):
-        problem("good_practice", "'good_practice' must be a mapping",
-                f"write {', '.join(GOOD_PRACTICE_HEADINGS)} under it")
-        practice = {}
+    practice = _practice(item, problem)
     programme = Programme(
         id=label, name=texts("name"), about=texts("about"),
         coordinators=tuple(coordinators), interviewers=interviewers,
@@ -206,7 +205,7 @@ def _programme(path: Path, line: int, item: Any, problems: list[Problem],
         weights=weights, different_organisation=bool(item.get("different_organisation")),
         feedback=feedback, first_meeting=texts("first_meeting"),
         feedback_event=texts("feedback_event"),
-        good_practice={k: str(practice.get(k) or "").strip() for k in GOOD_PRACTICE_HEADINGS})
+        good_practice=practice)
     return programme if len(problems) == before else None
 
 
@@ -283,3 +282,23 @@ def _feedback(item: LineDict, problems: list[Problem], label: str, texts: Any,
         questions.append(FeedbackQuestion(question["id"], question.get("role"),
                                           texts("text", question)))
     return tuple(questions)
+
+
+def _practice(item: LineDict, problem: Any) -> dict[str, dict[str, str]]:
+    raw = item.get("good_practice") or {}
+    if not isinstance(raw, dict):
+        problem("good_practice", "'good_practice' must be a mapping",
+                f"write {', '.join(GOOD_PRACTICE_HEADINGS)} under it")
+        return {}
+    parts: dict[str, dict[str, str]] = {}
+    for heading in GOOD_PRACTICE_HEADINGS:
+        value = raw.get(heading)
+        if isinstance(value, dict) and set(value) <= set(PRACTICE_LANGUAGES):
+            parts[heading] = {k: str(v or "").strip() for k, v in value.items()}
+        elif value is None or isinstance(value, str):
+            parts[heading] = {"en": str(value or "").strip()}
+        else:
+            problem(heading, f"good_practice '{heading}' must be text, or texts in "
+                    f"{', '.join(PRACTICE_LANGUAGES)}", f"write '{heading}: {{fi: ..., en: ...}}'",
+                    raw if isinstance(raw, LineDict) else None)
+    return parts

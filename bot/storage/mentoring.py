@@ -186,9 +186,13 @@ class MentoringStore:
         """Propose a pair; None when either side already has an open pair."""
         async with self.database.transaction() as db:
             try:
+                # A new id above every pair the closing answers still name: a purged pair's
+                # id is never reused, so its anonymous answers stay its own.
                 cursor = await db.execute(
-                    "INSERT INTO mentoring_pairs (programme, seeker_id, partner_id, reasons, "
-                    "created_at) VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO mentoring_pairs (id, programme, seeker_id, partner_id, "
+                    "reasons, created_at) VALUES ((SELECT MAX(n) + 1 FROM (SELECT "
+                    "COALESCE(MAX(id), 0) AS n FROM mentoring_pairs UNION ALL SELECT "
+                    "COALESCE(MAX(pair_id), 0) FROM mentoring_answers)), ?, ?, ?, ?, ?)",
                     (programme, seeker_id, partner_id, reasons, iso(now)))
             except sqlite3.IntegrityError:
                 return None
@@ -206,6 +210,20 @@ class MentoringStore:
                 f"SELECT * FROM mentoring_pairs WHERE programme = ? AND status IN ({marks}) "
                 "ORDER BY id", (programme, *statuses)) as cursor:
             return [Pair.from_row(r) for r in await cursor.fetchall()]
+
+    async def in_open_pairs(self, programme: str) -> set[int]:
+        """Return the participants of a programme who have a proposed or active pair."""
+        async with self.database.connection.execute(
+                "SELECT seeker_id, partner_id FROM mentoring_pairs WHERE programme = ? AND "
+                "status IN ('proposed', 'active')", (programme,)) as cursor:
+            return {i for row in await cursor.fetchall() for i in row}
+
+    async def past_partners(self, participant_id: int) -> set[int]:
+        """Return everyone this participant was ever proposed or paired with."""
+        async with self.database.connection.execute(
+                "SELECT seeker_id, partner_id FROM mentoring_pairs WHERE ? IN (seeker_id, "
+                "partner_id)", (participant_id,)) as cursor:
+            return {i for row in await cursor.fetchall() for i in row} - {participant_id}
 
     async def answer_proposal(self, pair_id: int, side: str, yes: bool, now: dt.datetime
                               ) -> Pair | None:
@@ -362,11 +380,15 @@ class MentoringStore:
         return left
 
     async def purge(self, cutoff: dt.datetime) -> int:
-        """Delete profiles and notes of people whose part ended before `cutoff`."""
+        """Delete profiles and notes of people whose part ended before `cutoff`, and pairs
+        that closed before it (with their check-ins). The anonymous events and closing
+        answers stay: the report's figures do not change. Returns the profiles deleted."""
         async with self.database.transaction() as db:
             cursor = await db.execute(
                 "DELETE FROM mentoring_participants WHERE status IN ('finished', "
                 "'not_suitable', 'not_now') AND updated_at < ?", (iso(cutoff),))
+            await db.execute("DELETE FROM mentoring_pairs WHERE status IN ('declined', "
+                             "'ended', 'completed') AND ended_at < ?", (iso(cutoff),))
             await db.execute("DELETE FROM mentoring_checkins WHERE participant_id NOT IN "
                              "(SELECT id FROM mentoring_participants)")
             return int(cursor.rowcount)

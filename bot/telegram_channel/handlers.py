@@ -107,7 +107,14 @@ async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Explain how to use the bot (to a coach: the coaches' commands)."""
     if await coach_desk.greet_staff(update, context, "staff_help"):
         return
-    await send_text(update, context, await language_of(update, context), "help")
+    lang = await language_of(update, context)
+    if services(context).mentoring is None:
+        await send_text(update, context, lang, "help")
+        return
+    pack, chat = services(context).assistant.kb.packs[lang], update.effective_chat
+    if chat is not None:  # the same list, with /mentor where mentoring exists
+        await context.bot.send_message(chat.id, pack.text("help").rstrip("\n") + "\n" +
+                                       pack.text("help_mentoring"))
 
 
 # --- Messages -------------------------------------------------------------------------------

@@ -108,12 +108,26 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE, step: str,
         pack = office.staff_pack()
         await _send(update, context, html.escape(pack.text("mt_desk_end_why")), _buttons(
             *((pack.text(f"mt_end_{r}"), f"md:q:{number}:{r}") for r in END_REASONS)))
-    elif step in ("q", "x") and number is not None:
-        reason = rest if step == "q" and rest in END_REASONS else "rematch"
-        await send_notices(context, await office.end_pair(number, reason, step == "x"))
+    elif step == "q" and number is not None and rest in END_REASONS:
+        await send_notices(context, await office.end_pair(number, rest, rematch=False))
         await send_text(update, context, office.staff_lang, "mt_desk_ended")
-        if step == "x":
-            await _list_matches(update, context, office, programme)
+    elif step == "x" and number is not None:
+        await _rematch(update, context, office, programme, number)
+
+
+async def _rematch(update: Update, context: ContextTypes.DEFAULT_TYPE, office: MentoringOffice,
+                   programme: Programme, pair_id: int) -> None:
+    """End a pair so its seeker gets a new partner; show the seeker's new suggestions."""
+    notices = await office.end_pair(pair_id, "rematch", rematch=True)
+    pair = await office.store.pair(pair_id)
+    seeker = await office.store.participant(pair.seeker_id) if pair and notices else None
+    if seeker is None:
+        await send_text(update, context, office.staff_lang, "booking_restart")
+        return
+    await send_notices(context, notices)
+    await send_text(update, context, office.staff_lang, "mt_desk_rematched",
+                    name=seeker.first_name)
+    await _list_matches(update, context, office, programme, only=seeker.id)
 
 
 async def _programme_of(office: MentoringOffice, step: str, value: str) -> Programme | None:
@@ -231,10 +245,14 @@ async def take_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
 
 
 async def _list_matches(update: Update, context: ContextTypes.DEFAULT_TYPE,
-                        office: MentoringOffice, programme: Programme) -> None:
+                        office: MentoringOffice, programme: Programme,
+                        only: int | None = None) -> None:
+    """Show each accepted seeker without an open pair (or `only` that one), with suggestions."""
     pack = office.staff_pack()
-    seekers = await office.store.participants(programme.id, ["accepted"],
-                                              programme.seeker().id)
+    busy = await office.store.in_open_pairs(programme.id)
+    seekers = [s for s in await office.store.participants(programme.id, ["accepted"],
+                                                          programme.seeker().id)
+               if s.id not in busy and only in (None, s.id)]
     if not seekers:
         await send_text(update, context, office.staff_lang, "mt_desk_nothing")
     for seeker in seekers:
@@ -282,5 +300,5 @@ async def _list_pairs(update: Update, context: ContextTypes.DEFAULT_TYPE,
 
 async def _stats(update: Update, context: ContextTypes.DEFAULT_TYPE, office: MentoringOffice,
                  programme: Programme) -> None:
-    lines = report_lines(programme, await figures(programme, office.store))
+    lines = report_lines(programme, await figures(programme, office.store), office.staff_lang)
     await _send(update, context, html.escape("\n".join(lines), quote=False))
