@@ -180,6 +180,14 @@ async def test_help_and_privacy_tell_about_mentoring_where_it_exists(
     assert live.errors == []
 
 
+async def test_a_coordinators_help_names_the_mentoring_desk(live: LiveBot,
+                                                            assistant: Assistant) -> None:
+    helped = await live.commands(COORDINATOR, "help", lang="fi")
+
+    assert texts(helped[-1:]) == assistant.kb.packs["fi"].text("staff_help_mentoring")
+    assert live.errors == []
+
+
 async def test_without_programmes_help_and_the_menu_do_not_offer_mentoring(
         tmp_path: Path, assistant: Assistant) -> None:
     async for bot in start_live_bot(tmp_path, assistant, EXAMPLE_COACHES, Clock(MONDAY_10)):
