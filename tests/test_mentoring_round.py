@@ -18,7 +18,7 @@ import pytest_asyncio
 
 from bot import cli
 from bot.core.assistant import Assistant
-from bot.mentoring.programmes import Programme
+from bot.mentoring.programmes import Programme, ProgrammesFileError, load_programmes
 from bot.mentoring.reporting import figures, report_lines
 from tests.booking_support import EXAMPLE_COACHES
 from tests.conftest import LANGUAGES
@@ -340,3 +340,34 @@ async def test_a_whole_programme_round_from_telegram_in_two_languages(
     assert practice.startswith("# Kotoutumisen mentorointi")
     assert "- Kuulumiskyselyt: tavannut 2, ei tavannut 0; tunteja ilmoitettu: 8" in practice
     assert live.errors == []
+
+
+def test_the_programmes_file_reports_each_problem_at_its_line(tmp_path: Path) -> None:
+    lines = EXAMPLE_PROGRAMMES.read_text(encoding="utf-8").splitlines()
+
+    def line_of(text: str, start: int = 0) -> int:
+        return next(i for i in range(start, len(lines)) if lines[i].strip().startswith(text))
+
+    peers = line_of("- id: peer-professionals")
+    asks = line_of("asks: [organisation", peers)
+    lines[asks] = lines[asks].replace("organisation", "salary")
+    months = line_of("months:", peers)
+    lines[months] = "    months: 0"
+    name_ru = line_of("ru:", line_of("name:"))
+    lines[name_ru] = "      ru: ''"
+    challenges = line_of("challenges:", peers)
+    lines[challenges] = "      challenges: [one, two]"
+    broken = tmp_path / "programmes.yaml"
+    broken.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    with pytest.raises(ProgrammesFileError) as raised:
+        load_programmes(broken, frozenset({"amina"}))
+
+    messages = "\n".join(str(p) for p in raised.value.problems)
+    for line, words in ((line_of("name:"), "'name' has no text in ru"),  # the key's line
+                        (asks, "role 'peer' asks unknown question(s) ['salary']"),
+                        (months, "'months' must be a whole number from 1 to 36"),
+                        (challenges, "good_practice 'challenges' must be text"),
+                        (line_of("interviewers: [amina, reza]"), "no coach reza")):
+        assert f"programmes.yaml:{line + 1}: programme '" in messages
+        assert any(f":{line + 1}: " in m and words in m for m in messages.splitlines()), words
