@@ -188,6 +188,22 @@ async def test_a_coordinators_help_names_the_mentoring_desk(live: LiveBot,
     assert live.errors == []
 
 
+@LANGUAGES
+async def test_the_topics_menu_leads_to_the_programmes(live: LiveBot, assistant: Assistant,
+                                                        lang: str) -> None:
+    await live.commands(MENTEE, "start", lang, lang=lang)
+
+    menu = await live.commands(MENTEE, "menu", lang=lang)
+    listing = await live.taps(MENTEE, with_data(menu, "mentoring:"), "mentoring:", lang)
+
+    button = next(b for row in menu[-1].params["reply_markup"]["inline_keyboard"] for b in row
+                  if b["callback_data"] == "mentoring:")
+    assert button["text"] == assistant.kb.packs[lang].text("button_mentoring")
+    assert texts(listing) == assistant.kb.packs[lang].text("mt_choose_programme")
+    assert data_of(listing[-1]) == ["mt:p:fika", "mt:p:peer-professionals"]
+    assert live.errors == []
+
+
 async def test_without_programmes_help_and_the_menu_do_not_offer_mentoring(
         tmp_path: Path, assistant: Assistant) -> None:
     async for bot in start_live_bot(tmp_path, assistant, EXAMPLE_COACHES, Clock(MONDAY_10)):
@@ -195,6 +211,8 @@ async def test_without_programmes_help_and_the_menu_do_not_offer_mentoring(
         helped = await bot.commands(MENTEE, "help", lang="so")
         assert texts(helped) == assistant.kb.packs["so"].text("help").rstrip("\n")
         assert "mentor" not in {c["command"] for c in bot.api.commands_for("so")}
+        menu = await bot.commands(MENTEE, "menu", lang="so")
+        assert "mentoring:" not in [d for c in menu for d in data_of(c)]
         assert bot.errors == []
 
 

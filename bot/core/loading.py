@@ -154,7 +154,7 @@ UI_KEYS: dict[str, tuple[str, ...]] = {
     "describe_outside": (), "describe_rather_not": (),
     # Mentoring, finished (issue 13): /help names /mentor; a coordinator's re-match
     "help_mentoring": (), "mt_rematch_seeker": (), "mt_desk_rematched": ("name",),
-    "staff_help_mentoring": (),
+    "staff_help_mentoring": (), "button_mentoring": (),
 }
 """Every UI string the program uses; each language's ui.yaml must define them all."""
 

@@ -33,6 +33,7 @@ class Action(StrEnum):
     CONTACT_ME = "contact"
     CHAT = "chat"  # a live chat with the duty coach, offered by channels that have one
     ENGLISH = "english"  # value: topic id
+    MENTORING = "mentoring"  # join a mentoring programme, offered by channels that have one
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import logging
+from dataclasses import replace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
@@ -82,7 +83,12 @@ async def choose_language_prompt(update: Update, context: ContextTypes.DEFAULT_T
 async def show_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show the category menu."""
     lang = await language_of(update, context)
-    await duty_chat.send_with_chat_offer(update, context, services(context).assistant.menu(lang))
+    menu = services(context).assistant.menu(lang)
+    office = services(context).mentoring
+    if office is not None and office.programmes.programmes:  # mentoring, where it exists
+        label = services(context).assistant.kb.packs[lang].text("button_mentoring")
+        menu = replace(menu, buttons=(*menu.buttons, (Button(label, Action.MENTORING),)))
+    await duty_chat.send_with_chat_offer(update, context, menu)
 
 
 async def show_privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -210,6 +216,9 @@ async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     if action == Action.CONTACT_ME:
         await booking_flow.ask_consent_to_contact(update, context)
+        return
+    if action == Action.MENTORING:
+        await mentoring_flow.start_signup(update, context)
         return
     if action == Action.CHAT:
         await duty_chat.start_chat(update, context)
