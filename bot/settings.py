@@ -44,7 +44,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OHJAAMO_MENTORING_RETENTION_DAYS", "180",
             "Days after a person's part in a mentoring programme ends (pair completed or "
             "ended, or not accepted) when their profile and the coordinator's note are "
-            "deleted; ended pairs and their check-ins go as long after the pair ended."),
+            "deleted; ended pairs and their check-ins go as long after the pair ended, and "
+            "everything personal of a programme as long after its 'ends' date."),
     Setting("OHJAAMO_WEBHOOK_URL", "",
             "Public https URL for webhook mode; empty means long polling. The bot serves this "
             "URL's path, so a reverse proxy passes it through unchanged."),

@@ -85,11 +85,11 @@ class Clock:
         return self.now
 
 
-async def mentoring_bot(tmp_path: Path, assistant: Assistant, clock: Clock
-                        ) -> AsyncIterator[LiveBot]:
+async def mentoring_bot(tmp_path: Path, assistant: Assistant, clock: Clock,
+                        programmes: Path = EXAMPLE_PROGRAMMES) -> AsyncIterator[LiveBot]:
     """A running bot with the example coaches and programmes, and the test's people."""
     async for running in start_live_bot(tmp_path, assistant, EXAMPLE_COACHES, clock,
-                                        EXAMPLE_PROGRAMMES):
+                                        programmes):
         for chat in (MENTEE, MENTOR, OTHER_MENTOR, 999):
             running.api.add_chat(chat)
         yield running

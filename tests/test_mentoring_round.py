@@ -260,6 +260,34 @@ async def test_old_profiles_notes_and_pairs_are_deleted_and_the_figures_stay(
     assert live.errors == []
 
 
+async def test_a_programmes_data_goes_the_retention_time_after_its_last_day(
+        tmp_path: Path, assistant: Assistant) -> None:
+    ending = tmp_path / "programmes.yaml"
+    ending.write_text(EXAMPLE_PROGRAMMES.read_text(encoding="utf-8").replace(
+        "    months: 6\n", "    months: 6\n    ends: 2027-03-31\n"), encoding="utf-8")
+    clock = Clock(MONDAY_10)
+    async for live in mentoring_bot(tmp_path, assistant, clock, ending):
+        await sign_up(live, MENTEE, "so", "mentee", NURSE_IN_KEMI)
+        await sign_up(live, MENTOR, "fi", "peer", PEER_IN_KEMI, "peer-professionals")
+        [waiting] = await office(live).store.participants("fika", ["new"])
+        await accept_from_desk(live, "fika", waiting.id)
+        last_day = dt.datetime(2027, 3, 31, 20, 59, tzinfo=dt.UTC)  # 23:59 in Helsinki (EEST)
+        retention = dt.timedelta(days=office(live).retention_days)
+
+        clock.now = last_day + retention
+        await live.run_job("purge_old_profiles")
+        kept = await office(live).store.of_user(MENTEE)
+        clock.now = last_day + retention + dt.timedelta(minutes=2)
+        await live.run_job("purge_old_profiles")
+
+        assert [p.status for p in kept] == ["accepted"]
+        assert await office(live).store.of_user(MENTEE) == []
+        assert len(await office(live).store.of_user(MENTOR)) == 1  # an ongoing programme
+        found = await figures(programme(live), office(live).store)
+        assert (found.signups, found.outcomes["accepted"]) == ({"mentee": 1, "mentor": 0}, 1)
+        assert live.errors == []
+
+
 async def read_report(monkeypatch: pytest.MonkeyPatch, database: Path, *args: str) -> str:
     """Run `ohjaamo report mentoring ...` on the bot's database; return what it printed."""
     monkeypatch.setenv("OHJAAMO_DB", str(database))
@@ -375,6 +403,7 @@ def test_the_programmes_file_reports_each_problem_at_its_line(tmp_path: Path) ->
     lines[name_ru] = "      ru: ''"
     challenges = line_of("challenges:", peers)
     lines[challenges] = "      challenges: [one, two]"
+    lines[months] += "\n    ends: 31.3.2027"  # the next line
     broken = tmp_path / "programmes.yaml"
     broken.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -383,9 +412,10 @@ def test_the_programmes_file_reports_each_problem_at_its_line(tmp_path: Path) ->
 
     messages = "\n".join(str(p) for p in raised.value.problems)
     for line, words in ((line_of("name:"), "'name' has no text in ru"),  # the key's line
-                        (asks, "role 'peer' asks unknown question(s) ['salary']"),
+                        (asks + 1, "role 'peer' asks unknown question(s) ['salary']"),
                         (months, "'months' must be a whole number from 1 to 36"),
-                        (challenges, "good_practice 'challenges' must be text"),
+                        (challenges + 1, "good_practice 'challenges' must be text"),
+                        (months + 1, "'ends' must be a date (got '31.3.2027')"),
                         (line_of("interviewers: [amina, reza]"), "no coach reza")):
         assert f"programmes.yaml:{line + 1}: programme '" in messages
         assert any(f":{line + 1}: " in m and words in m for m in messages.splitlines()), words

@@ -326,5 +326,9 @@ class MentoringOffice:
         return notices
 
     async def purge(self) -> int:
-        """Delete profiles and notes `retention_days` after a person's part ended."""
-        return await self.store.purge(self.clock() - dt.timedelta(days=self.retention_days))
+        """Delete profiles, notes and pairs `retention_days` after a person's part (or a
+        pair) ended, and everything personal of a programme as long after its last day."""
+        cutoff = self.clock() - dt.timedelta(days=self.retention_days)
+        ended = [p.id for p in self.programmes.programmes
+                 if p.ends is not None and p.ends < cutoff.astimezone(self.timezone).date()]
+        return await self.store.purge(cutoff, ended)

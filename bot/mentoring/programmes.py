@@ -6,6 +6,7 @@ is reported as `path:line: what is wrong (how to fix it)`.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,9 @@ class Programme:
     first_meeting: dict[str, str]
     feedback_event: dict[str, str]
     good_practice: dict[str, dict[str, str]]
+    ends: dt.date | None = None
+    """The programme's last day, if it has one: OHJAAMO_MENTORING_RETENTION_DAYS after it,
+    everything personal of the programme is deleted (the figures stay)."""
     """The good-practice description's free-text parts: heading -> {language: text}."""
 
     def role(self, role_id: str) -> Role | None:
@@ -205,7 +209,7 @@ def _programme(path: Path, line: int, item: Any, problems: list[Problem],
         weights=weights, different_organisation=bool(item.get("different_organisation")),
         feedback=feedback, first_meeting=texts("first_meeting"),
         feedback_event=texts("feedback_event"),
-        good_practice=practice)
+        good_practice=practice, ends=_end_date(item, problem))
     return programme if len(problems) == before else None
 
 
@@ -302,3 +306,15 @@ def _practice(item: LineDict, problem: Any) -> dict[str, dict[str, str]]:
                     f"{', '.join(PRACTICE_LANGUAGES)}", f"write '{heading}: {{fi: ..., en: ...}}'",
                     raw if isinstance(raw, LineDict) else None)
     return parts
+
+
+def _end_date(item: LineDict, problem: Any) -> dt.date | None:
+    value = item.get("ends")
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        problem("ends", f"'ends' must be a date (got {value!r})",
+                "write e.g. 'ends: 2027-09-30', or leave it out for an ongoing programme")
+        return None

@@ -379,11 +379,15 @@ class MentoringStore:
                              (user_id,))
         return left
 
-    async def purge(self, cutoff: dt.datetime) -> int:
+    async def purge(self, cutoff: dt.datetime, ended_programmes: Sequence[str] = ()) -> int:
         """Delete profiles and notes of people whose part ended before `cutoff`, and pairs
-        that closed before it (with their check-ins). The anonymous events and closing
-        answers stay: the report's figures do not change. Returns the profiles deleted."""
+        that closed before it (with their check-ins); of `ended_programmes`, everyone and
+        every pair. The anonymous events and closing answers stay: the report's figures do
+        not change. Returns the profiles deleted."""
         async with self.database.transaction() as db:
+            deleted = 0
+            for programme in ended_programmes:
+                deleted += await _delete_programme(db, programme)
             cursor = await db.execute(
                 "DELETE FROM mentoring_participants WHERE status IN ('finished', "
                 "'not_suitable', 'not_now') AND updated_at < ?", (iso(cutoff),))
@@ -391,7 +395,14 @@ class MentoringStore:
                              "'ended', 'completed') AND ended_at < ?", (iso(cutoff),))
             await db.execute("DELETE FROM mentoring_checkins WHERE participant_id NOT IN "
                              "(SELECT id FROM mentoring_participants)")
-            return int(cursor.rowcount)
+            return deleted + int(cursor.rowcount)
+
+
+async def _delete_programme(db: aiosqlite.Connection, programme: str) -> int:
+    cursor = await db.execute("DELETE FROM mentoring_participants WHERE programme = ?",
+                              (programme,))
+    await db.execute("DELETE FROM mentoring_pairs WHERE programme = ?", (programme,))
+    return int(cursor.rowcount)
 
 
 async def _count(db: aiosqlite.Connection, programme: str, kind: str, now: dt.datetime,
