@@ -403,7 +403,7 @@ def test_the_programmes_file_reports_each_problem_at_its_line(tmp_path: Path) ->
     lines[name_ru] = "      ru: ''"
     challenges = line_of("challenges:", peers)
     lines[challenges] = "      challenges: [one, two]"
-    lines[months] += "\n    ends: 31.3.2027"  # the next line
+    lines[months] += "\n    ends: 31.3.2027"  # the next line; the lines after it move down one
     broken = tmp_path / "programmes.yaml"
     broken.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
