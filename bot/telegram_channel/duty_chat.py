@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from telegram import InlineKeyboardMarkup, Update
@@ -39,6 +40,9 @@ logger = logging.getLogger(__name__)
 RELAY_SECONDS = 2.0
 TOPIC_SECONDS = 5.0
 DUTY_END_SECONDS = 60.0
+CRISIS_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="duty-crisis")
+"""One worker thread for live chats' crisis checks: they take turns on one CPU (the first
+in a burst is done at once, not when all are), and relaying keeps the other."""
 CRISIS_CHECKS = "duty_crisis_checks"
 """bot_data key of the crisis checks running beside live chats."""
 OFFERED_IN = (ReplyKind.MENU, ReplyKind.FALLBACK, ReplyKind.HANDOFF, ReplyKind.CANDIDATES)
@@ -148,8 +152,9 @@ async def _crisis_check(update: Update, context: ContextTypes.DEFAULT_TYPE, chat
     if desk is None:
         return
     try:
-        reply = await asyncio.to_thread(services(context).assistant.reply_to,
-                                        Message(text, chat.lang, str(chat.user_id)))
+        reply = await asyncio.get_running_loop().run_in_executor(
+            CRISIS_WORKER, services(context).assistant.reply_to,
+            Message(text, chat.lang, str(chat.user_id)))
     except Exception:
         logger.exception("the crisis check of duty chat %s failed", chat.id)
         return
