@@ -282,12 +282,14 @@ class DutyStore:
                 "UPDATE duty_chats SET first_name = '' WHERE ended_at < ?",
                 (iso(now - dt.timedelta(days=1)),))
 
-    async def figures(self, since: dt.datetime) -> dict[str, LanguageFigures]:
-        """Return chats started, waited in vain, served, median wait and first response."""
-        async with self.database.connection.execute(
-                "SELECT lang, status, started_at, taken_at, first_response_at FROM duty_chats "
-                "WHERE started_at >= ?", (iso(since),)) as cursor:
-            rows = await cursor.fetchall()
+    async def figures(self, since: dt.datetime, until: dt.datetime | None = None
+                      ) -> dict[str, LanguageFigures]:
+        """Return chats started, waited in vain, served, median wait and first response,
+        by the person's language, for conversations started in [since, until)."""
+        rows = await self.database.connection.execute_fetchall(
+            "SELECT lang, status, started_at, taken_at, first_response_at FROM duty_chats "
+            "WHERE started_at >= ? AND started_at < ?",
+            (iso(since), iso(until) if until else "9999"))
         by_lang: dict[str, list[Any]] = {}
         for row in rows:
             by_lang.setdefault(str(row[0]), []).append(row)
