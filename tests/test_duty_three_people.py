@@ -12,6 +12,7 @@ import pytest_asyncio
 from bot.core.assistant import Assistant
 from bot.reports.figures import Period, compute_figures, csv_text, duty_figures, figures_table
 from tests.booking_support import COACH_IDS, EXAMPLE_COACHES, FakeClock
+from tests.conftest import LANGUAGES
 from tests.duty_support import MONDAY_DUTY, coach_writes, copies_to, in_topic, live
 from tests.live_support import LiveBot, data_of
 from tests.test_duty_chat import card_of, open_chat, text_of
@@ -81,4 +82,14 @@ async def test_one_coach_serves_three_people_in_three_languages_at_once(
     assert all(f.median_first_response_seconds is not None for f in figures.duty.values())
     assert "Live duty chat by language" in figures_table(figures)
     assert "duty_served,so,1" in csv_text(figures)
+    assert desk.errors == []
+
+
+@LANGUAGES
+async def test_privacy_explains_the_duty_chat(desk: LiveBot, assistant: Assistant,
+                                              lang: str) -> None:
+    await desk.commands(491, "start", lang, lang=lang)
+    shown = " ".join(text_of(c) for c in await desk.commands(491, "privacy", lang=lang))
+
+    assert assistant.kb.packs[lang].text("privacy_duty_chat") in shown
     assert desk.errors == []
