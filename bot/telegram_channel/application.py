@@ -234,6 +234,8 @@ def build_application(config: ChannelConfig, content: LiveContent | Assistant,
         await database.open()
         if coach_book is not None:
             await store.set_cap(coach_book.max_upcoming_per_person)
+        if duty is not None:
+            await duty.load()
         application.bot_data["services"] = Services(
             live, database, config.retention_days, store, appointments, usage,
             config.unanswered_days, config.cache_dir, duty=duty, mentoring=mentoring,
@@ -257,8 +259,11 @@ def build_application(config: ChannelConfig, content: LiveContent | Assistant,
         await courier.close()
         await database.close()
 
-    # Updates are confirmed to Telegram (the next poll's offset) only once handled.
+    # Messages to relay in a live duty chat are confirmed to Telegram (the next poll's
+    # offset) only once written down: a SIGKILL in between loses none of them.
     ledger = UpdateLedger()
+    if duty is not None:
+        ledger.watch = duty_chat.relayed(duty)
     builder = ApplicationBuilder()
     if request is not None:
         builder = builder.request(request).get_updates_request(

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
@@ -129,6 +131,7 @@ async def relay_from_person(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         return
     chat = await desk.store.live_for(user.id)
     if chat is None:
+        desk.chatting.discard(user.id)
         return  # no human chat: the bot answers as always
     if message.voice or message.audio or message.video_note:
         await desk.store.flag(chat.id, voice=True)
@@ -290,6 +293,21 @@ async def finish_crisis_checks(application: object) -> None:
     checks = getattr(application, "bot_data", {}).get(CRISIS_CHECKS)
     if checks:
         await asyncio.gather(*list(checks), return_exceptions=True)
+
+
+def relayed(desk: DutyDesk) -> Callable[[dict[str, Any]], bool]:
+    """Return which raw updates are messages to relay (the next poll waits till they are
+    written down): messages in the staff group, and those of people in a live chat."""
+    def check(update: dict[str, Any]) -> bool:
+        message = update.get("message")
+        if not isinstance(message, dict):
+            return False
+        chat, sender = message.get("chat") or {}, message.get("from") or {}
+        if chat.get("id") == desk.staff_chat_id:
+            return True
+        return chat.get("type") == "private" and sender.get("id") in desk.chatting \
+            and not str(message.get("text", "")).startswith("/")
+    return check
 
 
 async def relay_pending(context: ContextTypes.DEFAULT_TYPE) -> None:

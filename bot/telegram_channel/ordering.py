@@ -19,7 +19,7 @@ is written down early (the duty relay, before it copies anything) says so with
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 from telegram import Update
@@ -33,17 +33,25 @@ ACK_HOLD_SECONDS = 3.0
 
 
 class UpdateLedger:
-    """Update ids fetched but not yet fully handled."""
+    """Update ids fetched but not yet fully handled, of the updates worth holding a poll for.
+
+    `watch` picks those from the raw updates (the duty desk's: messages that are relayed);
+    others are confirmed by the next poll as before, so a slow answer (a person's flood paced
+    at one message a second) never holds up everyone's polling. Without `watch`, none.
+    """
 
     def __init__(self) -> None:
         self._open: set[int] = set()
         self._settled = asyncio.Event()
         self._settled.set()
+        self.watch: Callable[[dict[str, Any]], bool] | None = None
 
-    def received(self, update_ids: list[int]) -> None:
-        """Note updates a getUpdates answer brought."""
-        if update_ids:
-            self._open.update(update_ids)
+    def received(self, updates: list[dict[str, Any]]) -> None:
+        """Note the watched updates a getUpdates answer brought."""
+        watch = self.watch
+        held = [u["update_id"] for u in updates if watch is not None and watch(u)]
+        if held:
+            self._open.update(held)
             self._settled.clear()
 
     def finished(self, update_id: int) -> None:

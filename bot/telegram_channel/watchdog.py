@@ -146,20 +146,19 @@ class WatchedRequest(BaseRequest):
         if polling and 200 <= code < 300:
             self.watchdog.contact()
             if self.ledger is not None:
-                self.ledger.received(_update_ids(payload))
+                self.ledger.received(_updates(payload))
         return code, payload
 
 
-def _update_ids(payload: bytes) -> list[int]:
-    """Return the update ids of a getUpdates answer (none if it cannot be read)."""
+def _updates(payload: bytes) -> list[dict[str, Any]]:
+    """Return the raw updates of a getUpdates answer (none if it cannot be read)."""
     try:
         result = json.loads(payload).get("result")
     except (ValueError, AttributeError):
         return []
     if not isinstance(result, list):
         return []
-    return [u["update_id"] for u in result
-            if isinstance(u, dict) and isinstance(u.get("update_id"), int)]
+    return [u for u in result if isinstance(u, dict) and isinstance(u.get("update_id"), int)]
 
 
 def outage_notice(start: float, end: float, zone: dt.tzinfo) -> str:
