@@ -48,14 +48,24 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def measure(conversations: int, messages: int, pause: float
-                  ) -> dict[str, list[float]]:
-    assistant = Assistant.from_content(REPO / "content", cache_dir=REPO / ".cache" / "vectors")
-    clock = FakeClock(MONDAY_DUTY)
+class RunningClock(FakeClock):
+    """Monday's duty time, running in real time (so a retry's backoff ends)."""
+
+    def __call__(self) -> dt.datetime:
+        return self.now + dt.timedelta(seconds=time.monotonic() - STARTED)
+
+
+STARTED = time.monotonic()
+
+
+async def measure(assistant: Assistant, conversations: int, messages: int, pause: float,
+                  per_topic: bool) -> dict[str, list[float]]:
+    clock = RunningClock(MONDAY_DUTY)
     with tempfile.TemporaryDirectory() as folder:
         async with LoopbackBotApi() as api:
             prepare(api)
-            bot = await start_app(api, Path(folder), assistant, EXAMPLE_COACHES, clock)
+            bot = await start_app(api, Path(folder), assistant, EXAMPLE_COACHES, clock,
+                                  order_per_topic=per_topic)
             await bot.app.start()
             assert bot.app.updater is not None
             await bot.app.updater.start_polling(poll_interval=0, timeout=1)
@@ -71,6 +81,19 @@ async def measure(conversations: int, messages: int, pause: float
             threads = {int(c.params["name"].split()[0].lstrip("#")): int(
                 c.result["message_thread_id"]) for c in created}
             rows = await _chat_ids(bot)
+            # Each coach takes their conversations first (the card's Take button), so the
+            # rounds measure relaying, not the one-off joining notes.
+            cards = [c for c in api.calls if c.method == "sendMessage"
+                     and any(b.get("callback_data", "").startswith("dc:t:") for row in c.params.get(
+                         "reply_markup", {}).get("inline_keyboard", []) for b in row)]
+            for card in cards:
+                number = int(card.params["text"].split("#")[1].split()[0])
+                user = next(u for u, n in rows.items() if n == number)
+                coach = COACH_IDS["reza" if LANGS[user % len(LANGS)] == "fa" else "amina"]
+                api.user_presses_button(coach, card, f"dc:t:{number}")
+            await api.wait_for(lambda c: c.method == "answerCallbackQuery"
+                               and c.params.get("text") is None, conversations, timeout=60)
+            await asyncio.sleep(0.5)
             queued: dict[tuple[int, int], tuple[str, float]] = {}
             for round_ in range(messages):
                 for user in people:
@@ -82,13 +105,22 @@ async def measure(conversations: int, messages: int, pause: float
                                                 message_thread_id=threads[rows[user]])
                     queued[_source(reply)] = ("c", time.monotonic())
                 await asyncio.sleep(pause)
-            copies = await api.wait_for(lambda c: c.method == "copyMessage",
-                                        2 * conversations * messages, timeout=120)
+            first: dict[tuple[int, int], float] = {}
+            deadline = time.monotonic() + 180
+            while len(first) < len(queued) and time.monotonic() < deadline:
+                await asyncio.sleep(0.2)
+                for call in api.calls:
+                    if call.method == "copyMessage" and not call.failed:
+                        first.setdefault((call.params["from_chat_id"],
+                                          call.params["message_id"]), call.time)
+            copies = sum(1 for c in api.calls if c.method == "copyMessage" and not c.failed)
             to_staff: list[float] = []
             to_person: list[float] = []
-            for call in copies:
-                side, started = queued[(call.params["from_chat_id"], call.params["message_id"])]
-                (to_staff if side == "p" else to_person).append((call.time - started) * 1000)
+            for source, arrived in first.items():
+                side, started = queued[source]
+                (to_staff if side == "p" else to_person).append((arrived - started) * 1000)
+            print(f"per_topic={per_topic}: {len(first)} of {len(queued)} delivered, "
+                  f"{copies - len(first)} duplicates", file=sys.stderr)
             await bot.app.updater.stop()
             await bot.app.stop()
             await stop_app(bot)
@@ -117,22 +149,42 @@ def main() -> None:
     parser.add_argument("--pause", type=float, default=1.0,
                         help="seconds between rounds (each conversation sends one message "
                         "each way per round; people type slower)")
+    parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
-    figures = asyncio.run(measure(args.conversations, args.messages, args.pause))
+    assistant = Assistant.from_content(REPO / "content", cache_dir=REPO / ".cache" / "vectors")
+
+    async def both() -> list[tuple[str, dict[str, list[float]]]]:
+        # Alternated, so neither order always runs on the warmer (or the busier) machine.
+        runs: list[tuple[str, dict[str, list[float]]]] = []
+        for repeat in range(args.repeats):
+            for per_topic in ((False, True) if repeat % 2 == 0 else (True, False)):
+                label = "now: one order per forum topic" if per_topic else \
+                    "baseline: one order for the whole staff group"
+                runs.append((f"{label} (run {repeat + 1})", await measure(
+                    assistant, args.conversations, args.messages, args.pause, per_topic)))
+        return runs
+
+    runs = asyncio.run(both())
     lines = [f"Command: `python bench/duty_relay.py --conversations {args.conversations} "
-             f"--messages {args.messages} --pause {args.pause:g} --write` "
+             f"--messages {args.messages} --pause {args.pause:g} --repeats {args.repeats} "
+             "--write` "
              f"(Python {platform.python_version()}, "
              f"{platform.machine()}, {dt.date.today()}).", "",
              f"{args.conversations} simultaneous conversations, {args.messages} messages each "
-             f"way per conversation, one round every {args.pause:g} s; time from the message "
+             f"way per conversation (each taken by its coach first), one round every "
+             f"{args.pause:g} s; both update orders in one run, one after the other; time "
+             "from the message "
              "reaching the (loopback) Bot API to the bot's copyMessage arriving there, "
              "including long polling, with each text's crisis check running beside it in a "
              "worker thread:", "",
-             "| direction | messages | p50 ms | p95 ms | max ms |", "|---|---|---|---|---|"]
-    for name, values in figures.items():
-        lines.append(f"| {name} | {len(values)} | {statistics.median(values):.1f} | "
-                     f"{percentile(values, 0.95):.1f} | {max(values):.1f} |")
+             "| update order | direction | messages | p50 ms | p95 ms | max ms |",
+             "|---|---|---|---|---|---|"]
+    for label, figures in runs:
+        for name, values in figures.items():
+            lines.append(f"| {label} | {name} | {len(values)} | "
+                         f"{statistics.median(values):.1f} | "
+                         f"{percentile(values, 0.95):.1f} | {max(values):.1f} |")
     print("\n".join(lines))
     if args.write:
         body = "\n".join(lines)

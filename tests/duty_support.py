@@ -35,13 +35,14 @@ def prepare(api: LoopbackBotApi) -> None:
 
 
 async def start_app(api: LoopbackBotApi, tmp_path: Path, assistant: Assistant, coaches: Path,
-                    clock: FakeClock) -> LiveBot:
+                    clock: FakeClock, order_per_topic: bool = True) -> LiveBot:
     """Build and initialise an Application on `api` (call again for a restart)."""
     config = ChannelConfig(
         token=api.token, api_url=api.url, database=tmp_path / "bot.db", coaches=coaches,
         content=assistant.kb.root, topics_spec=None, webhook_url="", webhook_secret="",
         webhook_listen="127.0.0.1", webhook_port=8443, send_retries=0, retention_days=30,
-        heartbeat=tmp_path / "heartbeat.json", paced=False)  # a loopback without limits
+        heartbeat=tmp_path / "heartbeat.json", paced=False,  # a loopback without limits
+        order_per_topic=order_per_topic)
     app = build_application(config, assistant, clock=clock)
     errors: list[BaseException] = []
 

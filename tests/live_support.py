@@ -16,6 +16,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes
 
 from bot.booking.appointments import Clock
 from bot.core.assistant import Assistant
+from bot.telegram_channel import duty_chat
 from bot.telegram_channel.application import ChannelConfig, build_application
 from tests.booking_support import COACH_IDS, COORDINATOR, COORDINATOR_CHAT
 from tests.loopback_api import Call, LoopbackBotApi
@@ -30,11 +31,15 @@ class LiveBot:
         self._offset = 0
 
     async def pump(self) -> None:
-        """Fetch every queued update over HTTP and process it, in order."""
+        """Fetch every queued update over HTTP and process it, in order, through the bot's
+        update processor as polling does (so the next poll may confirm it)."""
         while updates := await self.app.bot.get_updates(offset=self._offset, timeout=0):
             for update in updates:
                 self._offset = update.update_id + 1
-                await self.app.process_update(update)
+                await self.app.update_processor.process_update(
+                    update, self.app.process_update(update))
+        # Work a handler started beside its update (the duty chat's crisis check) ends too.
+        await duty_chat.finish_crisis_checks(self.app)
 
     async def run_job(self, name: str) -> list[Call]:
         """Run the background job registered under `name` once; return the messages it sent."""

@@ -44,6 +44,12 @@ class DutyDesk:
         self.kb = kb
         self.clock = clock
         self.transcript_days = transcript_days
+        self.chatting: set[int] = set()
+        """People with a live conversation (at least; one that ended is dropped lazily)."""
+
+    async def load(self) -> None:
+        """Remember who has a live conversation (at start, after a restart too)."""
+        self.chatting = {chat.user_id for chat in await self.store.live()}
 
     @property
     def staff_chat_id(self) -> int:
@@ -75,6 +81,7 @@ class DutyDesk:
             return None
         chat = await self.store.start(user_id, chat_id, first_name, lang, choice[0], choice[1],
                                       voice, self.clock())
+        self.chatting.add(user_id)
         return await self.arrival(chat)
 
     async def arrival(self, chat: DutyChat) -> Arrival:

@@ -86,13 +86,12 @@ class DutyStore:
         self.database = database
 
     async def _one(self, query: str, args: tuple[Any, ...]) -> DutyChat | None:
-        async with self.database.connection.execute(query, args) as cursor:
-            row = await cursor.fetchone()
-        return _chat(row) if row else None
+        rows = list(await self.database.connection.execute_fetchall(query, args))
+        return _chat(rows[0]) if rows else None
 
     async def _many(self, query: str, args: tuple[Any, ...] = ()) -> list[DutyChat]:
-        async with self.database.connection.execute(query, args) as cursor:
-            return [_chat(r) for r in await cursor.fetchall()]
+        # One trip to the database thread (execute, fetch and close in one call).
+        return [_chat(r) for r in await self.database.connection.execute_fetchall(query, args)]
 
     async def start(self, user_id: int, chat_id: int, first_name: str, lang: str,
                     chat_lang: str, interpreter: bool, voice: bool, now: dt.datetime
@@ -197,26 +196,23 @@ class DutyStore:
                       now: dt.datetime, text: str | None) -> int | None:
         """Write down a message to relay before sending it; None if it is already known."""
         try:
-            async with self.database.transaction() as connection:
-                cursor = await connection.execute(
-                    "INSERT INTO duty_relay (duty_chat_id, direction, from_chat, from_message, "
-                    "next_attempt_at, received_at, text) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (chat.id, direction, from_chat, from_message, iso(now), time.time(), text))
-                return int(cursor.lastrowid or 0)
+            relay_id, _ = await self.database.write(
+                "INSERT INTO duty_relay (duty_chat_id, direction, from_chat, from_message, "
+                "next_attempt_at, received_at, text) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (chat.id, direction, from_chat, from_message, iso(now), time.time(), text))
         except sqlite3.IntegrityError:
             return None  # a redelivered update: the first copy is on its way or done
+        return relay_id
 
-    async def delivered(self, relay_id: int, copy_message: int, chat: DutyChat,
-                        now: dt.datetime) -> None:
-        """Mark a relayed message delivered (and a coach's first answer, once)."""
-        async with self.database.transaction() as connection:
-            await connection.execute(
-                "UPDATE duty_relay SET copy_message = ?, delivered_at = ? WHERE id = ?",
-                (copy_message, time.time(), relay_id))
-            await connection.execute(
+    async def delivered(self, relay: Relay, copy_message: int, now: dt.datetime) -> None:
+        """Mark a relayed message delivered (and note a coach's first answer, once)."""
+        if relay.direction == "to_person":  # before the mark: a crash between costs no figure
+            await self.database.write(
                 "UPDATE duty_chats SET first_response_at = ? WHERE id = ? AND "
-                "first_response_at IS NULL AND EXISTS (SELECT 1 FROM duty_relay WHERE id = ? "
-                "AND direction = 'to_person')", (iso(now), chat.id, relay_id))
+                "first_response_at IS NULL", (iso(now), relay.duty_chat_id))
+        await self.database.write(
+            "UPDATE duty_relay SET copy_message = ?, delivered_at = ? WHERE id = ?",
+            (copy_message, time.time(), relay.id))
 
     async def postpone(self, relay_id: int, until: dt.datetime) -> None:
         """Try a relay again later."""
@@ -230,24 +226,32 @@ class DutyStore:
         async with self.database.transaction() as connection:
             await connection.execute("DELETE FROM duty_relay WHERE id = ?", (relay_id,))
 
-    async def due_relays(self, now: dt.datetime) -> list[Relay]:
-        """Return undelivered relays whose time has come, oldest first."""
+    async def due_lanes(self, now: dt.datetime) -> list[tuple[int, str]]:
+        """Return (conversation, direction) pairs with an undelivered relay due, oldest first."""
         async with self.database.connection.execute(
-                "SELECT id, duty_chat_id, direction, from_chat, from_message, attempts "
-                "FROM duty_relay WHERE copy_message IS NULL AND next_attempt_at <= ? "
-                "ORDER BY id", (iso(now),)) as cursor:
+                "SELECT duty_chat_id, direction, MIN(id) AS first FROM duty_relay "
+                "WHERE copy_message IS NULL AND next_attempt_at <= ? "
+                "GROUP BY duty_chat_id, direction ORDER BY first", (iso(now),)) as cursor:
             rows = await cursor.fetchall()
-        return [Relay(*row) for row in rows]
+        return [(int(row[0]), str(row[1])) for row in rows]
+
+    async def undelivered(self, duty_chat_id: int, direction: str
+                          ) -> list[tuple[Relay, dt.datetime]]:
+        """Return one side's undelivered relays in the order they came, with their due time."""
+        rows = await self.database.connection.execute_fetchall(
+            "SELECT id, duty_chat_id, direction, from_chat, from_message, attempts, "
+            "next_attempt_at FROM duty_relay WHERE copy_message IS NULL AND "
+            "duty_chat_id = ? AND direction = ? ORDER BY id", (duty_chat_id, direction))
+        return [(Relay(*row[:6]), parse_iso(row[6])) for row in rows]
 
     async def original_of(self, copy_chat: int, copy_message: int) -> tuple[int, int] | None:
         """Return (chat, message) a copy came from, for reply threading."""
-        async with self.database.connection.execute(
+        for row in await self.database.connection.execute_fetchall(
                 "SELECT r.from_chat, r.from_message, r.direction, c.chat_id FROM duty_relay r "
                 "JOIN duty_chats c ON c.id = r.duty_chat_id WHERE r.copy_message = ?",
-                (copy_message,)) as cursor:
-            for row in await cursor.fetchall():
-                if (row[2] == "to_person") == (row[3] == copy_chat):
-                    return int(row[0]), int(row[1])
+                (copy_message,)):
+            if (row[2] == "to_person") == (row[3] == copy_chat):
+                return int(row[0]), int(row[1])
         return None
 
     # --- Privacy and figures -------------------------------------------------------------
@@ -278,12 +282,14 @@ class DutyStore:
                 "UPDATE duty_chats SET first_name = '' WHERE ended_at < ?",
                 (iso(now - dt.timedelta(days=1)),))
 
-    async def figures(self, since: dt.datetime) -> dict[str, LanguageFigures]:
-        """Return chats started, waited in vain, served, median wait and first response."""
-        async with self.database.connection.execute(
-                "SELECT lang, status, started_at, taken_at, first_response_at FROM duty_chats "
-                "WHERE started_at >= ?", (iso(since),)) as cursor:
-            rows = await cursor.fetchall()
+    async def figures(self, since: dt.datetime, until: dt.datetime | None = None
+                      ) -> dict[str, LanguageFigures]:
+        """Return chats started, waited in vain, served, median wait and first response,
+        by the person's language, for conversations started in [since, until)."""
+        rows = await self.database.connection.execute_fetchall(
+            "SELECT lang, status, started_at, taken_at, first_response_at FROM duty_chats "
+            "WHERE started_at >= ? AND started_at < ?",
+            (iso(since), iso(until) if until else "9999"))
         by_lang: dict[str, list[Any]] = {}
         for row in rows:
             by_lang.setdefault(str(row[0]), []).append(row)

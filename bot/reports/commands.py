@@ -191,6 +191,7 @@ def _stats(args: argparse.Namespace) -> int:
         Period,
         PeriodError,
         compute_figures,
+        duty_figures,
         figures_table,
         write_csv,
     )
@@ -208,7 +209,8 @@ def _stats(args: argparse.Namespace) -> int:
 
     async def read(usage: UsageStore) -> Figures:
         return compute_figures(period, await usage.counts(period.start, period.end),
-                               await usage.people(period.start, period.end))
+                               await usage.people(period.start, period.end),
+                               await duty_figures(usage.database, period, usage.zone))
 
     figures = _with_store(kb, read)
     if figures is None:

@@ -10,10 +10,13 @@ import math
 import statistics
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.core.languages import SUPPORTED
+from bot.duty.store import DutyStore, LanguageFigures
+from bot.storage.database import Database
 from bot.storage.usage import DESCRIPTIONS, Count
 
 QUALITY = ("answer", "candidates", "fallback")
@@ -84,6 +87,8 @@ class Figures:
     """Minutes from an alert's delivery to a coach's acknowledgement, each, sorted."""
     weekly: dict[dt.date, dict[str, int]]
     """Monday -> language -> typed messages that week (within the period)."""
+    duty: dict[str, LanguageFigures] = field(default_factory=dict)
+    """The live duty chat by the person's language (empty when it is off or unused)."""
 
     @property
     def total_messages(self) -> int:
@@ -116,8 +121,16 @@ class Figures:
         return self.response_minutes[math.ceil(0.9 * len(self.response_minutes)) - 1]
 
 
-def compute_figures(period: Period, counts: Sequence[Count],
-                    people: dict[str, int]) -> Figures:
+async def duty_figures(database: Database, period: Period, zone: ZoneInfo
+                       ) -> dict[str, LanguageFigures]:
+    """Read the live duty chat's figures for conversations started within `period`."""
+    start = dt.datetime.combine(period.start, dt.time(), zone)
+    end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), zone)
+    return await DutyStore(database).figures(start, end)
+
+
+def compute_figures(period: Period, counts: Sequence[Count], people: dict[str, int],
+                    duty: dict[str, LanguageFigures] | None = None) -> Figures:
     """Add up the daily counters of `period` into the figures."""
     messages: Counter[str] = Counter()
     replies: Counter[str] = Counter()
@@ -156,7 +169,7 @@ def compute_figures(period: Period, counts: Sequence[Count],
         bookings={outcome: dict(sorted(c.items())) for outcome, c in bookings.items()},
         describes={d: describes[d] for d in DESCRIPTIONS},
         response_minutes=tuple(sorted(minutes)),
-        weekly={monday: dict(c) for monday, c in sorted(weekly.items())})
+        weekly={monday: dict(c) for monday, c in sorted(weekly.items())}, duty=duty or {})
 
 
 def figures_table(figures: Figures, title_of: Callable[[str], str] = str) -> str:
@@ -200,7 +213,20 @@ def figures_table(figures: Figures, title_of: Callable[[str], str] = str) -> str
             f"median {f.median_response:g} min, 90 % within {f.slow_response} min")
     else:
         row("Alerts acknowledged by coaches", 0)
+    lines.append("")
+    lines.append("  Live duty chat by language: started, left waiting when duty ended, served;")
+    lines.append("  median minutes to a coach taking it and to the coach's first answer")
+    for lang, duty in f.duty.items():
+        row(f"  {lang}", duty.started, f"waited in vain {duty.waited_in_vain}, served "
+            f"{duty.served}, wait {_minutes(duty.median_wait_seconds)}, first answer "
+            f"{_minutes(duty.median_first_response_seconds)}")
+    if not f.duty:
+        row("  no live chats", 0)
     return "\n".join(lines)
+
+
+def _minutes(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds / 60:.1f} min"
 
 
 def write_csv(figures: Figures, path: Path) -> None:
@@ -227,6 +253,13 @@ def csv_text(figures: Figures) -> str:
     rows += [("alerts", "acknowledged", len(f.response_minutes)),
              ("alerts", "median_minutes", f.median_response or ""),
              ("alerts", "p90_minutes", f.slow_response or "")]
+    for lang, duty in f.duty.items():
+        rows += [("duty_started", lang, duty.started),
+                 ("duty_waited_in_vain", lang, duty.waited_in_vain),
+                 ("duty_served", lang, duty.served),
+                 ("duty_median_wait_seconds", lang, duty.median_wait_seconds or ""),
+                 ("duty_median_first_response_seconds", lang,
+                  duty.median_first_response_seconds or "")]
     rows += [("weekly_messages", f"{monday.isoformat()}/{lang}", n)
              for monday, by_lang in f.weekly.items() for lang, n in by_lang.items()]
     buffer = io.StringIO()

@@ -50,7 +50,7 @@ from bot.telegram_channel import (
 )
 from bot.telegram_channel.conversation import Services
 from bot.telegram_channel.flood_control import FloodControl
-from bot.telegram_channel.ordering import PerChatOrder
+from bot.telegram_channel.ordering import PerChatOrder, UpdateLedger
 from bot.telegram_channel.outbox import Courier
 from bot.telegram_channel.watchdog import POLL_TIMEOUT, Watchdog, WatchedRequest, notify_systemd
 
@@ -98,6 +98,9 @@ class ChannelConfig:
     semantic: bool = field(default_factory=settings.semantic_on)
     """Whether to understand meaning with the encoder (OHJAAMO_SEMANTIC) or words only."""
     send_timeout: float = 5.0
+    order_per_topic: bool = True
+    """Keep update order per forum topic in groups (False: per group, the old way, which
+    bench/duty_relay.py measures as its baseline)."""
     send_patience: float = 60.0
     alert_concurrency: int = 8
     alert_retry_seconds: float = 2.0
@@ -231,6 +234,8 @@ def build_application(config: ChannelConfig, content: LiveContent | Assistant,
         await database.open()
         if coach_book is not None:
             await store.set_cap(coach_book.max_upcoming_per_person)
+        if duty is not None:
+            await duty.load()
         application.bot_data["services"] = Services(
             live, database, config.retention_days, store, appointments, usage,
             config.unanswered_days, config.cache_dir, duty=duty, mentoring=mentoring,
@@ -250,15 +255,22 @@ def build_application(config: ChannelConfig, content: LiveContent | Assistant,
             logger.warning("could not update the command menu (%s)", type(exc).__name__)
 
     async def close_services(application: Application) -> None:  # type: ignore[type-arg]
+        await duty_chat.finish_crisis_checks(application)
         await courier.close()
         await database.close()
 
+    # Messages to relay in a live duty chat are confirmed to Telegram (the next poll's
+    # offset) only once written down: a SIGKILL in between loses none of them.
+    ledger = UpdateLedger()
+    if duty is not None:
+        ledger.watch = duty_chat.relayed(duty)
     builder = ApplicationBuilder()
     if request is not None:
-        builder = builder.request(request).get_updates_request(WatchedRequest(request, watchdog))
+        builder = builder.request(request).get_updates_request(
+            WatchedRequest(request, watchdog, ledger))
     else:  # the one transport that polls: its answers tell the watchdog Telegram is reached
         builder = builder.get_updates_request(WatchedRequest(
-            HTTPXRequest(connection_pool_size=1), watchdog))
+            HTTPXRequest(connection_pool_size=1), watchdog, ledger))
     application = (
         builder
         .token(config.token)
@@ -266,8 +278,8 @@ def build_application(config: ChannelConfig, content: LiveContent | Assistant,
         .base_file_url(f"{config.api_url}/file/bot")
         # Every send paced per chat and overall; a 429 pauses its chat for every sender.
         .rate_limiter(FloodControl(config.send_retries, paced=config.paced))
-        # One chat's updates in order, different chats side by side.
-        .concurrent_updates(PerChatOrder())
+        # One chat's (or forum topic's) updates in order, different ones side by side.
+        .concurrent_updates(PerChatOrder(per_topic=config.order_per_topic, ledger=ledger))
         .post_init(open_services)
         .post_shutdown(close_services)
         .build()

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
@@ -39,6 +42,11 @@ logger = logging.getLogger(__name__)
 RELAY_SECONDS = 2.0
 TOPIC_SECONDS = 5.0
 DUTY_END_SECONDS = 60.0
+CRISIS_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="duty-crisis")
+"""One worker thread for live chats' crisis checks: they take turns on one CPU (the first
+in a burst is done at once, not when all are), and relaying keeps the other."""
+CRISIS_CHECKS = "duty_crisis_checks"
+"""bot_data key of the crisis checks running beside live chats."""
 OFFERED_IN = (ReplyKind.MENU, ReplyKind.FALLBACK, ReplyKind.HANDOFF, ReplyKind.CANDIDATES)
 """Replies that carry the chat button during duty (the menu, "I don't know", the handoff)."""
 
@@ -123,22 +131,40 @@ async def relay_from_person(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         return
     chat = await desk.store.live_for(user.id)
     if chat is None:
+        desk.chatting.discard(user.id)
         return  # no human chat: the bot answers as always
     if message.voice or message.audio or message.video_note:
         await desk.store.flag(chat.id, voice=True)
     await duty_relay.relay(context, desk, chat, TO_STAFF, message.chat_id, message.message_id,
-                           message.text or message.caption)
+                           message.text or message.caption, update=update)
     if message.text:
         # The crisis layer never waits for a human: the numbers come at once and the coach
-        # is flagged. Understanding runs in a worker thread, so the encoder does not hold
-        # up the other conversations' relays.
-        reply = await asyncio.to_thread(services(context).assistant.reply_to,
-                                        Message(message.text, chat.lang, str(user.id)))
-        if reply.kind is ReplyKind.CRISIS:
-            await send_reply(update, context, replace(reply, buttons=()))
-            await desk.store.flag(chat.id, crisis=True)
-            await _note(context, desk, chat, "duty_crisis_alert")
+        # is flagged. It runs beside the conversation (the encoder in a worker thread), so
+        # neither this person's next message nor anyone else's relay waits for it.
+        checks: set[asyncio.Task[None]] = context.application.bot_data.setdefault(
+            CRISIS_CHECKS, set())
+        task = asyncio.create_task(_crisis_check(update, context, chat, message.text))
+        checks.add(task)  # held until done (and awaited on shutdown)
+        task.add_done_callback(checks.discard)
     raise ApplicationHandlerStop
+
+
+async def _crisis_check(update: Update, context: ContextTypes.DEFAULT_TYPE, chat: DutyChat,
+                        text: str) -> None:
+    desk = _desk(context)
+    if desk is None:
+        return
+    try:
+        reply = await asyncio.get_running_loop().run_in_executor(
+            CRISIS_WORKER, services(context).assistant.reply_to,
+            Message(text, chat.lang, str(chat.user_id)))
+    except Exception:
+        logger.exception("the crisis check of duty chat %s failed", chat.id)
+        return
+    if reply.kind is ReplyKind.CRISIS:
+        await send_reply(update, context, replace(reply, buttons=()))
+        await desk.store.flag(chat.id, crisis=True)
+        await _note(context, desk, chat, "duty_crisis_alert")
 
 
 async def end_by_person(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -184,7 +210,7 @@ async def relay_from_staff(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     original = await desk.store.original_of(message.chat_id, reply_to.message_id) \
         if reply_to is not None else None
     await duty_relay.relay(context, desk, chat, TO_PERSON, message.chat_id, message.message_id,
-                 message.text or message.caption, original)
+                           message.text or message.caption, original, update)
 
 
 async def press(update: Update, context: ContextTypes.DEFAULT_TYPE, value: str) -> None:
@@ -262,12 +288,34 @@ async def _take(context: ContextTypes.DEFAULT_TYPE, desk: DutyDesk, chat: DutyCh
 # --- Jobs, privacy -------------------------------------------------------------------------------
 
 
+async def finish_crisis_checks(application: object) -> None:
+    """On shutdown: let crisis checks still running send their numbers first."""
+    checks = getattr(application, "bot_data", {}).get(CRISIS_CHECKS)
+    if checks:
+        await asyncio.gather(*list(checks), return_exceptions=True)
+
+
+def relayed(desk: DutyDesk) -> Callable[[dict[str, Any]], bool]:
+    """Return which raw updates are messages to relay (the next poll waits till they are
+    written down): messages in the staff group, and those of people in a live chat."""
+    def check(update: dict[str, Any]) -> bool:
+        message = update.get("message")
+        if not isinstance(message, dict):
+            return False
+        chat, sender = message.get("chat") or {}, message.get("from") or {}
+        if chat.get("id") == desk.staff_chat_id:
+            return True
+        return chat.get("type") == "private" and sender.get("id") in desk.chatting \
+            and not str(message.get("text", "")).startswith("/")
+    return check
+
+
 async def relay_pending(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Deliver every relayed message not yet accepted by Telegram (after a restart too)."""
     desk = _desk(context)
     if desk is not None:
-        for relay in await desk.store.due_relays(desk.clock()):
-            await duty_relay.deliver(context, desk, relay)
+        for duty_chat_id, direction in await desk.store.due_lanes(desk.clock()):
+            await duty_relay.flush(context, desk, duty_chat_id, direction)
 
 
 async def tend_topics(context: ContextTypes.DEFAULT_TYPE) -> None:

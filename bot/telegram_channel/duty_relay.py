@@ -7,12 +7,13 @@ Split from duty_chat along the same seam as delivery.py is from booking.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import random
 from typing import cast
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes, ExtBot
@@ -21,6 +22,7 @@ from bot.duty.desk import DutyDesk
 from bot.duty.store import DutyChat, Relay
 from bot.telegram_channel.conversation import services
 from bot.telegram_channel.flood_control import NO_RETRY, SendPolicy, retry_seconds
+from bot.telegram_channel.ordering import written_down
 
 logger = logging.getLogger(__name__)
 
@@ -110,27 +112,62 @@ async def finish_topic(context: ContextTypes.DEFAULT_TYPE, desk: DutyDesk,
 
 
 async def relay(context: ContextTypes.DEFAULT_TYPE, desk: DutyDesk, chat: DutyChat,
-                 direction: str, from_chat: int, from_message: int, text: str | None,
-                 original: tuple[int, int] | None = None) -> None:
+                direction: str, from_chat: int, from_message: int, text: str | None,
+                original: tuple[int, int] | None = None, update: Update | None = None) -> None:
+    """Write a message down, then deliver it after every earlier one of its side."""
     keep = text if desk.transcript_days > 0 else None
     relay_id = await desk.store.receive(chat, direction, from_chat, from_message, desk.clock(),
                                         keep)
+    if update is not None:  # in SQLite now: the retry job delivers it even after a crash
+        written_down(context.application, update)
     if relay_id is not None:
-        await deliver(context, desk, Relay(relay_id, chat.id, direction, from_chat,
-                                            from_message, 0), original)
+        await flush(context, desk, chat.id, direction, {relay_id: original} if original else {},
+                    chat)
+
+
+async def flush(context: ContextTypes.DEFAULT_TYPE, desk: DutyDesk, duty_chat_id: int,
+                direction: str, originals: dict[int, tuple[int, int]] | None = None,
+                chat: DutyChat | None = None) -> None:
+    """Deliver one side of a conversation in the order its messages came.
+
+    One lane (conversation, direction) delivers one message at a time, oldest first, and
+    stops at the first that must wait (a retry later): a later message never overtakes an
+    earlier one, whether it came through a handler or the retry job.
+    """
+    lanes: dict[tuple[int, str], tuple[asyncio.Lock, int]] = \
+        context.application.bot_data.setdefault("duty_relay_lanes", {})
+    key = (duty_chat_id, direction)
+    lock, users = lanes.get(key, (asyncio.Lock(), 0))
+    lanes[key] = (lock, users + 1)
+    try:
+        async with lock:
+            now = desk.clock()
+            for relay, due in await desk.store.undelivered(duty_chat_id, direction):
+                if due > now or not await deliver(context, desk, relay,
+                                                  (originals or {}).get(relay.id), chat):
+                    break
+    finally:
+        lock, users = lanes[key]
+        if users <= 1:
+            del lanes[key]
+        else:
+            lanes[key] = (lock, users - 1)
 
 
 async def deliver(context: ContextTypes.DEFAULT_TYPE, desk: DutyDesk, relay: Relay,
-                   original: tuple[int, int] | None = None) -> None:
-    chat = await desk.store.get(relay.duty_chat_id)
+                  original: tuple[int, int] | None = None, known: DutyChat | None = None
+                  ) -> bool:
+    """Copy one message to the other side; False when it must be tried again later."""
+    chat = known if known is not None and known.topic_id is not None \
+        else await desk.store.get(relay.duty_chat_id)
     if chat is None:
         await desk.store.drop(relay.id)
-        return
+        return True
     if relay.direction == TO_STAFF:
         topic = chat.topic_id or await open_topic(context, desk, chat, 1)
         if topic is None:
             await desk.store.postpone(relay.id, desk.clock() + dt.timedelta(seconds=2))
-            return
+            return False
         target, thread = desk.staff_chat_id, topic
     else:
         target, thread = chat.chat_id, None
@@ -146,19 +183,20 @@ async def deliver(context: ContextTypes.DEFAULT_TYPE, desk: DutyDesk, relay: Rel
     except RetryAfter as exc:
         seconds = retry_seconds(exc)
         await desk.store.postpone(relay.id, desk.clock() + dt.timedelta(seconds=seconds))
-        return
+        return False
     except (BadRequest, Forbidden) as exc:
         logger.error("duty relay %s refused by Telegram (%s); dropped", relay.id,
                      type(exc).__name__)
         await desk.store.drop(relay.id)
-        return
+        return True
     except NetworkError as exc:
         delay = min(MAX_BACKOFF, dt.timedelta(seconds=2 ** min(relay.attempts, 9)))
         logger.warning("duty relay %s not delivered (%s); retrying", relay.id,
                        type(exc).__name__)
         await desk.store.postpone(relay.id, desk.clock() + delay * random.uniform(0.5, 1.5))
-        return
-    await desk.store.delivered(relay.id, copied.message_id, chat, desk.clock())
+        return False
+    await desk.store.delivered(relay, copied.message_id, desk.clock())
+    return True
 
 
 async def safe_send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str,

@@ -21,7 +21,7 @@ from bot.core.languages import BABEL_LOCALES
 from bot.core.live_content import ContentChange
 from bot.core.safe_text import user_text_html
 from bot.reports.charts import chart_png, labels_for
-from bot.reports.figures import Figures, Period, compute_figures, csv_text
+from bot.reports.figures import Figures, Period, compute_figures, csv_text, duty_figures
 from bot.reports.unanswered import UnansweredGroup, group_unanswered, grouping
 from bot.storage.usage import UnansweredText
 from bot.telegram_channel.conversation import Services, language_of, send_text, services
@@ -126,7 +126,8 @@ async def show_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     usage = services(context).usage
     period = Period.month(usage.today().strftime("%Y-%m"))
     figures = compute_figures(period, await usage.counts(period.start, period.end),
-                              await usage.people(period.start, period.end))
+                              await usage.people(period.start, period.end),
+                              await duty_figures(usage.database, period, usage.zone))
     summary = stats_summary(figures, services(context).assistant.kb, pack.lang)
     await context.bot.send_message(chat.id, html.escape(summary, quote=False),
                                    parse_mode=ParseMode.HTML)

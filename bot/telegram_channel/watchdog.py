@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import logging
 import os
 import socket
@@ -28,6 +29,7 @@ from typing import Any
 from telegram.request import BaseRequest, RequestData
 
 from bot import health
+from bot.telegram_channel.ordering import UpdateLedger
 
 logger = logging.getLogger(__name__)
 
@@ -99,10 +101,15 @@ class Watchdog:
 
 
 class WatchedRequest(BaseRequest):
-    """The getUpdates transport: the real one, telling the watchdog about every poll."""
+    """The getUpdates transport: the real one, telling the watchdog about every poll.
 
-    def __init__(self, inner: BaseRequest, watchdog: Watchdog) -> None:
-        self.inner, self.watchdog = inner, watchdog
+    With a ledger, a poll first waits (briefly) until the updates of earlier polls are handled,
+    since its offset confirms them to Telegram: a kill in between loses none of them.
+    """
+
+    def __init__(self, inner: BaseRequest, watchdog: Watchdog,
+                 ledger: UpdateLedger | None = None) -> None:
+        self.inner, self.watchdog, self.ledger = inner, watchdog, ledger
 
     @property
     def read_timeout(self) -> float | None:
@@ -124,6 +131,8 @@ class WatchedRequest(BaseRequest):
                          pool_timeout: Any = BaseRequest.DEFAULT_NONE) -> tuple[int, bytes]:
         """Make the request; a successful getUpdates is contact with Telegram."""
         polling = url.endswith("/getUpdates")
+        if polling and self.ledger is not None and not await self.ledger.settled():
+            logger.warning("confirming %d updates still being handled", self.ledger.unfinished)
         if polling:
             self.watchdog.poll_started()
         try:
@@ -136,7 +145,20 @@ class WatchedRequest(BaseRequest):
                 self.watchdog.poll_ended()
         if polling and 200 <= code < 300:
             self.watchdog.contact()
+            if self.ledger is not None:
+                self.ledger.received(_updates(payload))
         return code, payload
+
+
+def _updates(payload: bytes) -> list[dict[str, Any]]:
+    """Return the raw updates of a getUpdates answer (none if it cannot be read)."""
+    try:
+        result = json.loads(payload).get("result")
+    except (ValueError, AttributeError):
+        return []
+    if not isinstance(result, list):
+        return []
+    return [u for u in result if isinstance(u, dict) and isinstance(u.get("update_id"), int)]
 
 
 def outage_notice(start: float, end: float, zone: dt.tzinfo) -> str:
