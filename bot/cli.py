@@ -112,6 +112,16 @@ def _parser() -> argparse.ArgumentParser:
                                   help="the file (default: OHJAAMO_PROGRAMMES)")
     programmes_check.set_defaults(run=_programmes_check)
 
+    activities = commands.add_parser("activities", help="work with the activities file "
+                                     "(what's on)")
+    activities_commands = activities.add_subparsers(dest="activities_command",
+                                                    metavar="ACTION", required=True)
+    activities_check = activities_commands.add_parser(
+        "check", help="list every problem in the activities file (OHJAAMO_ACTIVITIES)")
+    activities_check.add_argument("--path", type=Path,
+                                  help="the file (default: OHJAAMO_ACTIVITIES)")
+    activities_check.set_defaults(run=_activities_check)
+
     # `ohjaamo report unanswered|feedback|content|stats` (bot/reports) and `report mentoring`.
     report_commands = add_report_commands(commands)
     mentoring = report_commands.add_parser(
@@ -291,6 +301,19 @@ def _programmes_check(args: argparse.Namespace) -> int:
         print("\n".join(str(p) for p in exc.problems))
         return 1
     print(f"OK: {path} has {len(book.programmes)} programme(s).")
+    return 0
+
+
+def _activities_check(args: argparse.Namespace) -> int:
+    from bot.activities.catalogue import load_catalogue
+
+    path = args.path or Path(settings.get("OHJAAMO_ACTIVITIES"))
+    try:
+        catalogue = load_catalogue(path)
+    except ContentError as exc:
+        print("\n".join(str(p) for p in exc.problems))
+        return 1
+    print(f"OK: {path} has {len(catalogue.activities)} activit(y/ies).")
     return 0
 
 

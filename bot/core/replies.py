@@ -33,6 +33,7 @@ class Action(StrEnum):
     CONTACT_ME = "contact"
     CHAT = "chat"  # a live chat with the duty coach, offered by channels that have one
     ENGLISH = "english"  # value: topic id
+    EVENTS = "events"  # what's on: offered by channels that have an activities file
 
 
 @dataclass(frozen=True)

@@ -278,6 +278,15 @@ class ActivityStore:
             await db.execute("UPDATE deliveries SET user_id = NULL, text = NULL WHERE user_id = ?",
                              (user_id,))
 
+    async def purge(self, now: dt.datetime, days: int) -> None:
+        """Delete sign-ups and delivered messages `days` after the activity (or the send);
+        the figures stay in the usage counters, with nobody in them."""
+        cutoff = iso(now - dt.timedelta(days=days))
+        async with self.database.transaction() as db:
+            await db.execute("DELETE FROM activity_signups WHERE starts_at < ?", (cutoff,))
+            await db.execute("DELETE FROM deliveries WHERE state NOT IN ('pending', 'sending') "
+                             "AND COALESCE(sent_at, next_attempt_at) < ?", (cutoff,))
+
     # --- Internals -------------------------------------------------------------------------
 
     async def _move_up(self, db: aiosqlite.Connection, freed: Signup,

@@ -109,6 +109,15 @@ class BroadcastStore:
                 (announcement_id, iso(now)))
             return announcement_id, cursor.rowcount
 
+    async def audience(self, topic: str) -> int:
+        """Count the people opted in to `topic`."""
+        if topic not in TOPICS:
+            return 0
+        async with self.database.connection.execute(
+                f"SELECT COUNT(*) FROM subscriptions WHERE {topic} = 1") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
     async def resume(self) -> int:
         """After a restart: rows cut off mid-send go back to pending; return how many."""
         async with self.database.transaction() as db:
