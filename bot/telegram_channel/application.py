@@ -415,7 +415,7 @@ def build_application(config: ChannelConfig, content: LiveContent | Assistant,
     if jobs is not None and board is not None:
         jobs.run_repeating(broadcasting.deliver_announcements, broadcasting.DELIVERY_SECONDS,
                            first=1, job_kwargs={"max_instances": 2})
-        jobs.run_repeating(whats_on.send_reminders, delivery.REMINDER_SECONDS, first=4)
+        jobs.run_repeating(whats_on.send_activity_reminders, delivery.REMINDER_SECONDS, first=4)
         jobs.run_repeating(whats_on.purge_old_signups, delivery.PURGE_SECONDS, first=75)
     # Mentoring jobs: monthly check-ins, quiet-pair alerts and closing feedback; retention.
     if jobs is not None and mentoring is not None:

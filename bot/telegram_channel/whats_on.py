@@ -238,7 +238,7 @@ async def _subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE, board: 
 # --- Reminders and forgetting -----------------------------------------------------------
 
 
-async def send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def send_activity_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Remind people of their activity the day before, in their own language."""
     board = board_of(context)
     if board is None:
