@@ -1,0 +1,155 @@
+"""Announcements through the real PTB stack and the loopback Bot API: opting in (asked once,
+after a first answer), a coordinator's announcement in six languages, one-tap opt-out,
+the report, and people who blocked the bot."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from bot.activities.board import ActivityBoard
+from bot.core.assistant import Assistant
+from bot.core.languages import SUPPORTED
+from bot.core.replies import Message, ReplyKind
+from tests.booking_support import COORDINATOR, EXAMPLE_COACHES, FakeClock
+from tests.conftest import LANGUAGES
+from tests.live_support import LiveBot, data_of, start_live_bot
+from tests.loopback_api import Call
+from tests.understanding_cases import TOPIC_CASES
+from tests.whats_on_support import CLUB, EXAMPLE_ACTIVITIES, NOW
+
+PEOPLE = {lang: 601 + n for n, lang in enumerate(SUPPORTED)}
+TEXTS = {"fi": "Keskustelukerho alkaa tiistaina.", "en": "The conversation club starts on "
+         "Tuesday.", "so": "Kooxda wada-hadalka waxay bilaabanaysaa Talaadada.",
+         "fa": "باشگاه گفت‌وگو سه‌شنبه شروع می‌شود.", "ru": "Разговорный клуб начнётся во "
+         "вторник."}
+"""What the coordinator writes; Arabic is left out on purpose (it gets plain Finnish)."""
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(NOW)
+
+
+@pytest_asyncio.fixture
+async def live(tmp_path: Path, assistant: Assistant, clock: FakeClock
+               ) -> AsyncIterator[LiveBot]:
+    async for running in start_live_bot(tmp_path, assistant, EXAMPLE_COACHES, clock,
+                                        activities=EXAMPLE_ACTIVITIES):
+        for chat in PEOPLE.values():
+            running.api.add_chat(chat)
+        yield running
+
+
+def text(call: Call) -> str:
+    return str(call.params.get("text"))
+
+
+def ui(assistant: Assistant, lang: str, key: str, **values: str) -> str:
+    return assistant.kb.packs[lang].text(key, **values)
+
+
+async def subscribe(live: LiveBot, user: int, lang: str, topics: str = "10") -> None:
+    await live.commands(user, "start", lang, lang=lang)
+    offer = await live.commands(user, "subscribe", lang=lang)
+    await live.taps(user, offer[-1], f"ev:t:{topics}", lang)
+
+
+@LANGUAGES
+async def test_announcements_are_offered_once_after_the_first_answered_question(
+        live: LiveBot, assistant: Assistant, lang: str) -> None:
+    user = PEOPLE[lang]
+    answered = [m for _, m, _ in TOPIC_CASES[lang]
+                if (await assistant.handle(Message(m, lang))).kind == ReplyKind.ANSWER]
+    await live.commands(user, "start", lang, lang=lang)
+    first = await live.says(user, answered[0], lang)
+    offer = first[-1]
+    assert text(offer) == ui(assistant, lang, "ev_subscribe_question")
+    assert data_of(offer) == ["ev:t:10", "ev:t:01", "ev:t:11", "ev:t:00"]
+    second = await live.says(user, answered[-1], lang)
+    assert all(text(c) != ui(assistant, lang, "ev_subscribe_question") for c in second)
+
+    done = await live.taps(user, offer, "ev:t:11", lang)
+
+    assert text(done[-1]).startswith(ui(assistant, lang, "ev_subscribed", topics="")[:12])
+    assert await board(live).store.subscription(user) == (True, True)
+    assert live.errors == []
+
+
+def board(live: LiveBot) -> ActivityBoard:
+    found = live.app.bot_data["services"].activities
+    assert isinstance(found, ActivityBoard)
+    return found
+
+
+async def test_a_coordinator_announces_in_six_languages_and_sees_the_report(
+        live: LiveBot, assistant: Assistant) -> None:
+    for lang, user in PEOPLE.items():
+        await subscribe(live, user, lang)
+
+    step = await live.commands(COORDINATOR, "announce", lang="fi")
+    step = await live.taps(COORDINATOR, step[-1], "ed:t:events", "fi")
+    step = await live.taps(COORDINATOR, step[-1], f"ed:k:{CLUB}", "fi")
+    for lang in SUPPORTED:
+        if lang in TEXTS:
+            step = await live.says(COORDINATOR, TEXTS[lang], "fi")
+        else:
+            step = await live.taps(COORDINATOR, step[-1], "ed:n:", "fi")
+    preview = text(step[-1])
+    assert "6" in preview
+    assert "العربية" in preview.rsplit(":", 1)[1]  # the missing language is named
+    await live.taps(COORDINATOR, step[-1], "ed:g:", "fi")
+    sent = await live.run_job("deliver_announcements")
+
+    for lang, user in PEOPLE.items():
+        [copy] = [c for c in sent if c.params["chat_id"] == user]
+        assert TEXTS.get(lang, TEXTS["fi"]) in text(copy)
+        assert (ui(assistant, lang, "ev_announcement_untranslated") in text(copy)) == (
+            lang == "ar")
+        assert data_of(copy) == [f"ev:s:{CLUB}", "ev:u:"]  # sign-up, and one-tap opt-out
+    report = [c for c in await live.run_job("deliver_alerts") if c.params["chat_id"]
+              == COORDINATOR]
+    assert ui(assistant, "fi", "ev_desk_report", number="1", delivered="6", blocked="0",
+              failed="0") in text(report[-1])
+
+    stop = [c for c in sent if c.params["chat_id"] == PEOPLE["so"]][0]
+    stopped = await live.taps(PEOPLE["so"], stop, "ev:u:", "so")
+    assert text(stopped[-1]) == ui(assistant, "so", "ev_stopped")
+    assert await board(live).store.subscription(PEOPLE["so"]) == (False, False)
+    assert live.errors == []
+
+
+async def test_urgent_notices_go_only_to_people_who_chose_them(live: LiveBot) -> None:
+    await subscribe(live, PEOPLE["fi"], "fi", "10")
+    await subscribe(live, PEOPLE["ru"], "ru", "01")
+    await board(live).broadcasts.announce("urgent", {"fi": "Tärkeä tiedote."}, None,
+                                          COORDINATOR, board(live).clock())
+    sent = await live.run_job("deliver_announcements")
+    assert [c.params["chat_id"] for c in sent] == [PEOPLE["ru"]]
+    assert data_of(sent[0]) == ["ev:u:"]
+
+
+async def test_a_person_who_blocked_the_bot_is_counted_and_not_retried(
+        live: LiveBot, assistant: Assistant) -> None:
+    await subscribe(live, PEOPLE["en"], "en")
+    await subscribe(live, PEOPLE["fa"], "fa")
+    live.api.user_blocks_bot(PEOPLE["fa"])
+    await board(live).broadcasts.announce("events", {"fi": "Tervetuloa!"}, None, COORDINATOR,
+                                          board(live).clock())
+
+    await live.run_job("deliver_announcements")
+    await live.run_job("deliver_announcements")
+
+    tries = [c for c in live.api.calls if c.method == "sendMessage"
+             and c.params.get("chat_id") == PEOPLE["fa"] and "Tervetuloa" in text(c)]
+    assert len(tries) == 1  # refused once, never again
+    tally = await board(live).broadcasts.tally(1)
+    assert (tally.delivered, tally.blocked, tally.failed) == (1, 1, 0)
+    assert await board(live).store.subscription(PEOPLE["fa"]) == (False, False)
+    report = [c for c in await live.run_job("deliver_alerts") if c.params["chat_id"]
+              == COORDINATOR]
+    assert ui(assistant, "fi", "ev_desk_report", number="1", delivered="1", blocked="1",
+              failed="0") in text(report[-1])
