@@ -1,9 +1,9 @@
 """Deliver announcements and notices from the deliveries table, within Telegram's limits.
 
 Every send goes through the flood control (about 30 messages a second overall, paced below
-it), which raises a 429 at once here (`NO_RETRY`): this module is the retry layer. A 429
-pauses the whole broadcast until its `retry_after` (for a broadcast it means the overall
-limit), and the row waits its turn again. A person who blocked the bot is counted and opted
+it), which raises a 429 at once here (`BROADCAST`): this module is the retry layer. A 429
+pauses every send until its `retry_after` (for a broadcast it means the overall limit), also
+those already waiting for their turn, and the row waits its turn again. A person who blocked the bot is counted and opted
 out, never retried; other sends that fail without an answer back off, a few times at most.
 Rows are read a few dozen at a time, so memory stays flat for any number of recipients.
 """
@@ -27,7 +27,7 @@ from bot.activities.board import ActivityBoard
 from bot.core.languages import DEFAULT
 from bot.storage.broadcasts import Announcement, Delivery
 from bot.telegram_channel.conversation import NO_PREVIEW, services
-from bot.telegram_channel.flood_control import NO_RETRY, SendPolicy, retry_seconds
+from bot.telegram_channel.flood_control import BROADCAST, SendPolicy, retry_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ class Broadcaster:
             text, markup = await self._render(delivery)
             await cast("ExtBot[SendPolicy]", bot).send_message(
                 delivery.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
-                link_preview_options=NO_PREVIEW, rate_limit_args=NO_RETRY)
+                link_preview_options=NO_PREVIEW, rate_limit_args=BROADCAST)
         except RetryAfter as exc:
             wait = retry_seconds(exc)
             self._paused_until = max(self._paused_until, time.monotonic() + wait)
