@@ -153,3 +153,22 @@ async def test_a_person_who_blocked_the_bot_is_counted_and_not_retried(
               == COORDINATOR]
     assert ui(assistant, "fi", "ev_desk_report", number="1", delivered="1", blocked="1",
               failed="0") in text(report[-1])
+
+
+async def test_the_monthly_figures_count_sign_ups_announcements_and_opt_outs(
+        live: LiveBot, assistant: Assistant) -> None:
+    await subscribe(live, PEOPLE["en"], "en")
+    cards = await live.commands(PEOPLE["en"], "events")
+    await live.taps(PEOPLE["en"], next(c for c in cards if f"ev:s:{CLUB}" in data_of(c)),
+                    f"ev:s:{CLUB}")
+    await board(live).broadcasts.announce("events", {"fi": "Tervetuloa!"}, None, COORDINATOR,
+                                          board(live).clock())
+    [copy] = await live.run_job("deliver_announcements")
+    await live.taps(PEOPLE["en"], copy, "ev:u:")
+    await live.run_job("deliver_announcements")  # nothing left: the announcement is closed
+
+    stats = await live.commands(COORDINATOR, "stats", lang="fi")
+
+    assert ui(assistant, "fi", "stats_whats_on", signups="1", waiting="0", attended="0",
+              announcements="1", delivered="1", opt_outs="1") in text(stats[0])
+    assert live.errors == []

@@ -10,7 +10,7 @@ import math
 import statistics
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.core.languages import SUPPORTED
@@ -24,6 +24,18 @@ BOOKING_OUTCOMES = ("made", "moved", "cancelled", "done", "no_show")
 BOOKING_NAMES = {"made": "made", "moved": "moved", "cancelled": "cancelled",
                  "done": "held", "no_show": "no-shows"}
 TOP_TOPICS = 15
+WHATS_ON = ("activity_place", "activity_waiting", "activity_reminder", "activity_moved_up",
+            "activity_cancelled", "activity_attended", "activity_cancelled_by_coordinator",
+            "announcement_sent", "announcement_delivered", "announcement_opt_in",
+            "announcement_opt_out")
+"""What's on: sign-ups (places, waiting list, reminders), attendance, announcements, opt-outs."""
+WHATS_ON_NAMES = {
+    "activity_place": "sign-ups with a place", "activity_waiting": "sign-ups to a waiting list",
+    "activity_reminder": "reminders asked for", "activity_moved_up": "moved up from the list",
+    "activity_cancelled": "sign-ups cancelled", "activity_attended": "came (where recorded)",
+    "activity_cancelled_by_coordinator": "activities cancelled",
+    "announcement_sent": "announcements sent", "announcement_delivered": "copies delivered",
+    "announcement_opt_in": "opt-ins", "announcement_opt_out": "opt-outs"}
 
 
 class PeriodError(ValueError):
@@ -84,6 +96,8 @@ class Figures:
     """Minutes from an alert's delivery to a coach's acknowledgement, each, sorted."""
     weekly: dict[dt.date, dict[str, int]]
     """Monday -> language -> typed messages that week (within the period)."""
+    whats_on: dict[str, int] = field(default_factory=dict)
+    """What's on: each WHATS_ON event -> count (sign-ups, attendance, announcements)."""
 
     @property
     def total_messages(self) -> int:
@@ -126,6 +140,7 @@ def compute_figures(period: Period, counts: Sequence[Count],
     bookings: dict[str, Counter[tuple[str, str]]] = {o: Counter() for o in BOOKING_OUTCOMES}
     weekly: dict[dt.date, Counter[str]] = {monday: Counter() for monday in period.weeks()}
     minutes: list[int] = []
+    whats_on: Counter[str] = Counter()
     conversations = contacts = 0
     for row in counts:
         if not period.start <= row.day <= period.end:
@@ -147,6 +162,8 @@ def compute_figures(period: Period, counts: Sequence[Count],
                 (row.lang, row.detail)] += row.count
         elif row.event == "alert_answered" and row.detail.isdigit():
             minutes.extend([int(row.detail)] * row.count)
+        elif row.event in WHATS_ON:
+            whats_on[row.event] += row.count
     return Figures(
         period=period, conversations=conversations, people=dict(people),
         messages={lang: messages[lang] for lang in SUPPORTED if messages[lang]}
@@ -156,7 +173,8 @@ def compute_figures(period: Period, counts: Sequence[Count],
         bookings={outcome: dict(sorted(c.items())) for outcome, c in bookings.items()},
         describes={d: describes[d] for d in DESCRIPTIONS},
         response_minutes=tuple(sorted(minutes)),
-        weekly={monday: dict(c) for monday, c in sorted(weekly.items())})
+        weekly={monday: dict(c) for monday, c in sorted(weekly.items())},
+        whats_on={event: whats_on[event] for event in WHATS_ON})
 
 
 def figures_table(figures: Figures, title_of: Callable[[str], str] = str) -> str:
@@ -200,6 +218,10 @@ def figures_table(figures: Figures, title_of: Callable[[str], str] = str) -> str
             f"median {f.median_response:g} min, 90 % within {f.slow_response} min")
     else:
         row("Alerts acknowledged by coaches", 0)
+    lines.append("")
+    lines.append("  What's on (activities and announcements)")
+    for event, count in f.whats_on.items():
+        row(f"  {WHATS_ON_NAMES[event]}", count)
     return "\n".join(lines)
 
 
@@ -227,6 +249,7 @@ def csv_text(figures: Figures) -> str:
     rows += [("alerts", "acknowledged", len(f.response_minutes)),
              ("alerts", "median_minutes", f.median_response or ""),
              ("alerts", "p90_minutes", f.slow_response or "")]
+    rows += [("whats_on", event, n) for event, n in f.whats_on.items()]
     rows += [("weekly_messages", f"{monday.isoformat()}/{lang}", n)
              for monday, by_lang in f.weekly.items() for lang, n in by_lang.items()]
     buffer = io.StringIO()

@@ -3,8 +3,9 @@
 Every send goes through the flood control (about 30 messages a second overall, paced below
 it), which raises a 429 at once here (`BROADCAST`): this module is the retry layer. A 429
 pauses every send until its `retry_after` (for a broadcast it means the overall limit), also
-those already waiting for their turn, and the row waits its turn again. A person who blocked the bot is counted and opted
-out, never retried; other sends that fail without an answer back off, a few times at most.
+those already waiting for their turn, and the row waits its turn again. A person who blocked
+the bot is counted and opted out, never retried; other sends that fail without an answer back
+off, a few times at most.
 Rows are read a few dozen at a time, so memory stays flat for any number of recipients.
 """
 
