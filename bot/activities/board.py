@@ -91,11 +91,17 @@ class ActivityBoard:
     def when(self, occurrence: Occurrence | Signup, lang: str) -> str:
         """Write when an occurrence (or a sign-up's occurrence) is, in `lang`."""
         if isinstance(occurrence, Signup):
-            found = self.catalogue.occurrence(occurrence.key)
+            found = self._occurrence_of(occurrence)
             if found is None:  # gone from the file since: the start is still known
                 return format_when(occurrence.starts_at, lang, self.catalogue.timezone)
             occurrence = found
         return format_span(occurrence, lang, self.catalogue.timezone)
+
+    def _occurrence_of(self, signup: Signup) -> Occurrence | None:
+        """Return the file's occurrence a sign-up belongs to (None: gone, or moved since)."""
+        found = self.catalogue.occurrence(self.catalogue.key_of(signup.activity,
+                                                                signup.starts_at))
+        return found if found is not None and found.starts_at == signup.starts_at else None
 
     def title_of(self, activity_id: str, lang: str) -> str:
         """Return an activity's title in `lang`, or its id if it left the file."""
@@ -145,7 +151,7 @@ class ActivityBoard:
 
     def reminder_text(self, signup: Signup) -> str:
         """Write the day-before reminder in the person's language."""
-        occurrence = self.catalogue.occurrence(signup.key)
+        occurrence = self._occurrence_of(signup)
         where = (occurrence.activity.online or occurrence.activity.place) if occurrence else ""
         return self.kb.packs[signup.lang].text(
             "ev_reminder", title=self.title_of(signup.activity, signup.lang),
@@ -155,7 +161,7 @@ class ActivityBoard:
         assert self.coordinator_chat is not None
         pack = self.kb.packs[self.staff_lang]
         occurrence = self.catalogue.occurrence(
-            f"{slot.activity}:{slot.starts_at.strftime('%Y%m%d')}")
+            self.catalogue.key_of(slot.activity, slot.starts_at))
         when = self.when(occurrence, self.staff_lang) if occurrence else slot.starts_at.isoformat()
         return [AlertDraft("activity_full", self.coordinator_chat, pack.text(
             "ev_desk_full", title=self.title_of(slot.activity, self.staff_lang), when=when,

@@ -73,13 +73,15 @@ class Occurrence:
     """One date of an activity, as a concrete start and end moment."""
 
     activity: Activity
+    day: dt.date
+    """The local date (Europe/Helsinki)."""
     starts_at: dt.datetime
     ends_at: dt.datetime
 
     @property
     def key(self) -> str:
-        """Return `<activity id>:<YYYYMMDD>`, short enough for button data."""
-        return f"{self.activity.id}:{self.starts_at.strftime('%Y%m%d')}"
+        """Return `<activity id>:<YYYYMMDD>` (the local date), short enough for button data."""
+        return occurrence_key(self.activity.id, self.day)
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,16 @@ class Catalogue:
     def _on(self, activity: Activity, day: dt.date) -> Occurrence:
         starts = dt.datetime.combine(day, activity.start, self.timezone)
         ends = dt.datetime.combine(day, activity.end, self.timezone)
-        return Occurrence(activity, starts.astimezone(dt.UTC), ends.astimezone(dt.UTC))
+        return Occurrence(activity, day, starts.astimezone(dt.UTC), ends.astimezone(dt.UTC))
+
+    def key_of(self, activity_id: str, starts_at: dt.datetime) -> str:
+        """Return the occurrence key of an activity starting at `starts_at`."""
+        return occurrence_key(activity_id, starts_at.astimezone(self.timezone).date())
+
+
+def occurrence_key(activity_id: str, day: dt.date) -> str:
+    """Write `<activity id>:<YYYYMMDD>`."""
+    return f"{activity_id}:{day.strftime('%Y%m%d')}"
 
 
 def _happens_on(activity: Activity, day: dt.date) -> bool:

@@ -58,11 +58,6 @@ class Signup:
     status: str
     attended: bool | None
 
-    @property
-    def key(self) -> str:
-        """Return the occurrence key `<activity>:<YYYYMMDD>` (as in the activities file)."""
-        return f"{self.activity}:{self.starts_at.strftime('%Y%m%d')}"
-
     @classmethod
     def from_row(cls, row: Any) -> Signup:
         """Build a Signup from a database row."""
