@@ -4,6 +4,7 @@ the report, and people who blocked the bot."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -115,7 +116,7 @@ async def test_a_coordinator_announces_in_six_languages_and_sees_the_report(
     assert ui(assistant, "fi", "ev_desk_report", number="1", delivered="6", blocked="0",
               failed="0") in text(report[-1])
 
-    stop = [c for c in sent if c.params["chat_id"] == PEOPLE["so"]][0]
+    stop = next(c for c in sent if c.params["chat_id"] == PEOPLE["so"])
     stopped = await live.taps(PEOPLE["so"], stop, "ev:u:", "so")
     assert text(stopped[-1]) == ui(assistant, "so", "ev_stopped")
     assert await board(live).store.subscription(PEOPLE["so"]) == (False, False)
@@ -172,3 +173,79 @@ async def test_the_monthly_figures_count_sign_ups_announcements_and_opt_outs(
     assert ui(assistant, "fi", "stats_whats_on", signups="1", waiting="0", attended="0",
               announcements="1", delivered="1", opt_outs="1") in text(stats[0])
     assert live.errors == []
+
+
+async def test_done_when_a_coordinator_adds_next_week_announces_and_people_sign_up(
+        tmp_path: Path, assistant: Assistant, clock: FakeClock) -> None:
+    """The issue's "done when": a coordinator, as a new user would, adds next week's
+    conversation club and digital help day, announces them in six languages, and sees people
+    sign up and get reminded in their own language."""
+    activities = tmp_path / "activities.yaml"
+    activities.write_text("activities: []\n", encoding="utf-8")
+    async for live in start_live_bot(tmp_path, assistant, EXAMPLE_COACHES, clock,
+                                     activities=activities):
+        for chat in PEOPLE.values():
+            live.api.add_chat(chat)
+        for lang, user in PEOPLE.items():
+            await subscribe(live, user, lang)
+        # The coordinator copies the example's two activities into the file and saves it.
+        activities.write_text(EXAMPLE_ACTIVITIES.read_text(encoding="utf-8"), encoding="utf-8")
+        listing = await live.commands(COORDINATOR, "activities", lang="fi")
+        assert any(f"ed:l:{CLUB}" in data_of(c) for c in listing)
+
+        step = await live.commands(COORDINATOR, "announce", lang="fi")
+        step = await live.taps(COORDINATOR, step[-1], "ed:t:events", "fi")
+        step = await live.taps(COORDINATOR, step[-1], f"ed:k:{CLUB}", "fi")
+        for lang in SUPPORTED:
+            step = await live.says(COORDINATOR, f"[{lang}] Keskustelukerho ja digiapu", "fi")
+        await live.taps(COORDINATOR, step[-1], "ed:g:", "fi")
+        copies = await live.run_job("deliver_announcements")
+        for lang, user in PEOPLE.items():
+            [copy] = [c for c in copies if c.params["chat_id"] == user]
+            assert f"[{lang}]" in text(copy)
+            signed = await live.taps(user, copy, f"ev:s:{CLUB}", lang)
+            assert text(signed[-1]).startswith(ui(assistant, lang, "ev_signed_up", title="",
+                                                  when="")[:6])
+
+        listing = await live.commands(COORDINATOR, "activities", lang="fi")
+        names = await live.taps(COORDINATOR, next(c for c in listing if f"ed:l:{CLUB}"
+                                                  in data_of(c)), f"ed:l:{CLUB}", "fi")
+        assert all(f"({lang})" in text(names[-1]) for lang in SUPPORTED)
+        occurrence = board(live).occurrence(CLUB)
+        assert occurrence is not None
+        clock.now = occurrence.starts_at - dt.timedelta(hours=20)
+        reminders = await live.run_job("send_activity_reminders")
+        for lang, user in PEOPLE.items():
+            [reminder] = [c for c in reminders if c.params["chat_id"] == user]
+            assert text(reminder) == ui(assistant, lang, "ev_reminder",
+                                        title=occurrence.activity.title(lang),
+                                        when=board(live).when(occurrence, lang),
+                                        where=occurrence.activity.place)
+        assert live.errors == []
+
+
+async def test_forget_deletes_sign_ups_and_the_choice_and_the_next_in_line_moves_up(
+        tmp_path: Path, assistant: Assistant, clock: FakeClock) -> None:
+    from tests.whats_on_support import SMALL, small_group
+
+    async for live in start_live_bot(tmp_path, assistant, EXAMPLE_COACHES, clock,
+                                     activities=small_group(tmp_path, 1)):
+        first, second = PEOPLE["fi"], PEOPLE["ar"]
+        for user, lang in ((first, "fi"), (second, "ar")):
+            live.api.add_chat(user)
+            await subscribe(live, user, lang)
+            cards = await live.commands(user, "events", lang=lang)
+            card = next(c for c in cards if f"ev:s:{SMALL}" in data_of(c))
+            await live.taps(user, card, f"ev:s:{SMALL}", lang)
+        privacy = await live.commands(first, "privacy", lang="fi")
+        assert any(ui(assistant, "fi", "privacy_whats_on", days="30") == text(c)
+                   for c in privacy)
+
+        ask = await live.commands(first, "forget", lang="fi")
+        await live.taps(first, ask[-1], "fg:yes:", "fi")
+        told = await live.run_job("deliver_announcements")
+
+        assert await board(live).store.subscription(first) is None
+        assert await board(live).store.upcoming_for_user(first, clock()) == []
+        assert [c.params["chat_id"] for c in told] == [second]  # moved up, and told
+        assert live.errors == []
