@@ -98,8 +98,10 @@ async def run(subscribers: int) -> None:
     print(f"  429s from the server           {throttled:8d}")
     print(f"  duplicates                     {duplicates:8d}")
     print(f"  misses                         {misses:8d}")
-    print(f"  bot RSS (MiB): before {before:.0f}, at 10 % {at(0.1):.0f}, 50 % {at(0.5):.0f}, "
-          f"90 % {at(0.9):.0f}, peak {max(m for _, m in memory):.0f}")
+    steps = ", ".join(f"{share:.0%} {at(share):.0f}" for share in
+                      (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9))
+    print(f"  bot RSS (MiB): before {before:.0f}; after {steps} of the copies; "
+          f"peak {max(m for _, m in memory):.0f}")
     print(f"  report: {report[0].params['text']!r}")
 
 

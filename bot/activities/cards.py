@@ -29,8 +29,7 @@ def format_day(moment: dt.datetime, lang: str, zone: ZoneInfo) -> str:
     return text.translate(_PERSIAN_DIGITS) if lang == "fa" else text
 
 
-def language_list(codes: tuple[str, ...], pack: LanguagePack,
-                  names: dict[str, str]) -> str:
+def language_list(codes: tuple[str, ...], names: dict[str, str]) -> str:
     """Name the languages spoken there, each in its own script (as in the language picker)."""
     return ", ".join(names.get(code, code) for code in codes)
 
@@ -44,10 +43,9 @@ def occurrence_card(occurrence: Occurrence, pack: LanguagePack, zone: ZoneInfo,
         lines.append(pack.text("ev_not_translated"))
     lines.append(f"🕒 {format_span(occurrence, lang, zone)}")
     lines.append(f"📍 {activity.online or activity.place}")
-    if activity.description(lang) if activity.descriptions else "":
+    if activity.descriptions:
         lines.append(activity.description(lang))
-    lines.append(pack.text("ev_languages", languages=language_list(activity.languages, pack,
-                                                                   names)))
+    lines.append(pack.text("ev_languages", languages=language_list(activity.languages, names)))
     if activity.signup and places_left is not None:
         lines.append(pack.text("ev_places_left", left=str(places_left),
                                places=str(activity.places)) if places_left > 0
