@@ -107,6 +107,10 @@ async def test_a_person_sees_what_is_on_signs_up_and_saves_it_in_the_calendar(
     mine = await live.commands(PERSON, "myevents", lang=lang)
     assert activity.title(lang) in text(mine[-1])
     assert ui(assistant, lang, "ev_status_place") in text(mine[-1])
+    menu = await live.commands(PERSON, "menu", lang=lang)
+    assert "events:" in data_of(menu[-1])  # "What's on" under the menu, before the coach
+    again = await live.taps(PERSON, menu[-1], "events:", lang)
+    assert text(again[0]) == ui(assistant, lang, "ev_title")
     assert live.errors == []
 
 
