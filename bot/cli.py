@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import __version__, settings
+from bot.activities.catalogue import ActivitiesFileError
 from bot.booking.coaches import CoachesFileError
 from bot.core.languages import SUPPORTED
 from bot.core.problems import ContentError
@@ -32,6 +33,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CoachesFileError as exc:
         print(f"The coaches file has errors; run 'ohjaamo coaches check' for the full list."
               f"\n{exc}", file=sys.stderr)
+        return 1
+    except ActivitiesFileError as exc:
+        print(f"The activities file has errors; run 'ohjaamo activities check' for the full "
+              f"list.\n{exc}", file=sys.stderr)
         return 1
     except ContentError as exc:
         print(f"The content has errors; run 'ohjaamo content check' for the full list.\n{exc}",
