@@ -274,3 +274,13 @@ async def test_an_edited_activities_file_is_picked_up_without_a_restart(
         assert board(live).source.problems
         assert live.errors == []
 
+
+
+def test_activities_check_lists_the_problems_and_passes_the_example(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main
+
+    assert main(["activities", "check", "--path", str(_bad_activities(tmp_path))]) == 1
+    assert "bad.yaml:3: activity 'Bad Id': unknown category 'sports'" in capsys.readouterr().out
+    assert main(["activities", "check", "--path", str(EXAMPLE_ACTIVITIES)]) == 0
+    assert "has 3 activit" in capsys.readouterr().out
