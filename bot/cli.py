@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import __version__, settings
+from bot.activities.catalogue import ActivitiesFileError
 from bot.booking.coaches import CoachesFileError
 from bot.core.languages import SUPPORTED
 from bot.core.problems import ContentError
@@ -32,6 +33,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CoachesFileError as exc:
         print(f"The coaches file has errors; run 'ohjaamo coaches check' for the full list."
               f"\n{exc}", file=sys.stderr)
+        return 1
+    except ActivitiesFileError as exc:
+        print(f"The activities file has errors; run 'ohjaamo activities check' for the full "
+              f"list.\n{exc}", file=sys.stderr)
         return 1
     except ContentError as exc:
         print(f"The content has errors; run 'ohjaamo content check' for the full list.\n{exc}",
@@ -111,6 +116,16 @@ def _parser() -> argparse.ArgumentParser:
     programmes_check.add_argument("--path", type=Path,
                                   help="the file (default: OHJAAMO_PROGRAMMES)")
     programmes_check.set_defaults(run=_programmes_check)
+
+    activities = commands.add_parser("activities", help="work with the activities file "
+                                     "(what's on)")
+    activities_commands = activities.add_subparsers(dest="activities_command",
+                                                    metavar="ACTION", required=True)
+    activities_check = activities_commands.add_parser(
+        "check", help="list every problem in the activities file (OHJAAMO_ACTIVITIES)")
+    activities_check.add_argument("--path", type=Path,
+                                  help="the file (default: OHJAAMO_ACTIVITIES)")
+    activities_check.set_defaults(run=_activities_check)
 
     # `ohjaamo report unanswered|feedback|content|stats` (bot/reports) and `report mentoring`.
     report_commands = add_report_commands(commands)
@@ -293,6 +308,19 @@ def _programmes_check(args: argparse.Namespace) -> int:
         print("\n".join(str(p) for p in exc.problems))
         return 1
     print(f"OK: {path} has {len(book.programmes)} programme(s).")
+    return 0
+
+
+def _activities_check(args: argparse.Namespace) -> int:
+    from bot.activities.catalogue import load_catalogue
+
+    path = args.path or Path(settings.get("OHJAAMO_ACTIVITIES"))
+    try:
+        catalogue = load_catalogue(path)
+    except ContentError as exc:
+        print("\n".join(str(p) for p in exc.problems))
+        return 1
+    print(f"OK: {path} has {len(catalogue.activities)} activit(y/ies).")
     return 0
 
 

@@ -41,6 +41,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OHJAAMO_PROGRAMMES", "./programmes.yaml",
             "The mentoring programmes file (see examples/programmes.yaml); mentoring is on "
             "when it and the coaches file exist (interviews are booked in coaches' hours)."),
+    Setting("OHJAAMO_ACTIVITIES", "./activities.yaml",
+            "The activities file for what's on (see examples/activities.yaml); without it "
+            "/events, /subscribe and announcements are off. Edits are picked up without a "
+            "restart."),
     Setting("OHJAAMO_MENTORING_RETENTION_DAYS", "180",
             "Days after a person's part in a mentoring programme ends (pair completed or "
             "ended, or not accepted) when their profile and the coordinator's note are "

@@ -91,8 +91,8 @@ class LiveBot:
 
 
 async def start_live_bot(tmp_path: Path, assistant: Assistant, coaches: Path | None,
-                         clock: Clock, programmes: Path | None = None
-                         ) -> AsyncIterator[LiveBot]:
+                         clock: Clock, programmes: Path | None = None,
+                         activities: Path | None = None) -> AsyncIterator[LiveBot]:
     """Serve the loopback API, build and initialise the Application, and shut both down."""
     async with LoopbackBotApi() as api:
         for chat in (*COACH_IDS.values(), COORDINATOR):
@@ -104,6 +104,7 @@ async def start_live_bot(tmp_path: Path, assistant: Assistant, coaches: Path | N
             topics_spec=None, webhook_url="", webhook_secret="", webhook_listen="127.0.0.1",
             webhook_port=8443, send_retries=0, retention_days=30,
             programmes=programmes or tmp_path / "no-programmes.yaml",
+            activities=activities or tmp_path / "no-activities.yaml",
             heartbeat=tmp_path / "heartbeat.json", paced=False)  # a loopback without limits
         app = build_application(config, assistant, clock=clock)
         errors: list[BaseException] = []

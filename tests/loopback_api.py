@@ -444,6 +444,7 @@ class LoopbackBotApi:
         self._plan: FaultPlan | None = None
         self._limits: _RateLimits | None = None
         self._offline = False
+        self._blocked_by: set[int] = set()  # users who blocked the bot
         self._open: set[asyncio.BaseTransport] = set()  # connections of requests in progress
         self._webhook_via = ""
         self._webhook_secret = ""
@@ -604,6 +605,11 @@ class LoopbackBotApi:
             chat["username"] = username
         self._chats[chat_id] = chat
         return copy.deepcopy(chat)
+
+    def user_blocks_bot(self, user_id: int) -> None:
+        """The user blocks the bot: every later send to their chat is refused with 403
+        "Forbidden: bot was blocked by the user", as Telegram answers."""
+        self._blocked_by.add(user_id)
 
     # -- inspection ------------------------------------------------------------------------
 
@@ -770,6 +776,8 @@ class LoopbackBotApi:
                 call.injected = True
                 return await self._injected(call, failure, held)
             self._check_rate(call)
+            if call.method in _LIMITED and _chat_key(call.params) in self._blocked_by:
+                raise ApiError(403, "Forbidden: bot was blocked by the user")
             if known is None:
                 raise ApiError(404, "Not Found")
             result = known[1](call.params)

@@ -34,6 +34,7 @@ class Action(StrEnum):
     CHAT = "chat"  # a live chat with the duty coach, offered by channels that have one
     ENGLISH = "english"  # value: topic id
     MENTORING = "mentoring"  # join a mentoring programme, offered by channels that have one
+    EVENTS = "events"  # what's on: offered by channels that have an activities file
 
 
 @dataclass(frozen=True)

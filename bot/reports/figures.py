@@ -27,6 +27,18 @@ BOOKING_OUTCOMES = ("made", "moved", "cancelled", "done", "no_show")
 BOOKING_NAMES = {"made": "made", "moved": "moved", "cancelled": "cancelled",
                  "done": "held", "no_show": "no-shows"}
 TOP_TOPICS = 15
+WHATS_ON = ("activity_place", "activity_waiting", "activity_reminder", "activity_moved_up",
+            "activity_cancelled", "activity_attended", "activity_cancelled_by_coordinator",
+            "announcement_sent", "announcement_delivered", "announcement_opt_in",
+            "announcement_opt_out")
+"""What's on: sign-ups (places, waiting list, reminders), attendance, announcements, opt-outs."""
+WHATS_ON_NAMES = {
+    "activity_place": "sign-ups with a place", "activity_waiting": "sign-ups to a waiting list",
+    "activity_reminder": "reminders asked for", "activity_moved_up": "moved up from the list",
+    "activity_cancelled": "sign-ups cancelled", "activity_attended": "came (where recorded)",
+    "activity_cancelled_by_coordinator": "activities cancelled",
+    "announcement_sent": "announcements sent", "announcement_delivered": "copies delivered",
+    "announcement_opt_in": "opt-ins", "announcement_opt_out": "opt-outs"}
 
 
 class PeriodError(ValueError):
@@ -89,6 +101,8 @@ class Figures:
     """Monday -> language -> typed messages that week (within the period)."""
     duty: dict[str, LanguageFigures] = field(default_factory=dict)
     """The live duty chat by the person's language (empty when it is off or unused)."""
+    whats_on: dict[str, int] = field(default_factory=dict)
+    """What's on: each WHATS_ON event -> count (sign-ups, attendance, announcements)."""
 
     @property
     def total_messages(self) -> int:
@@ -139,6 +153,7 @@ def compute_figures(period: Period, counts: Sequence[Count], people: dict[str, i
     bookings: dict[str, Counter[tuple[str, str]]] = {o: Counter() for o in BOOKING_OUTCOMES}
     weekly: dict[dt.date, Counter[str]] = {monday: Counter() for monday in period.weeks()}
     minutes: list[int] = []
+    whats_on: Counter[str] = Counter()
     conversations = contacts = 0
     for row in counts:
         if not period.start <= row.day <= period.end:
@@ -160,6 +175,8 @@ def compute_figures(period: Period, counts: Sequence[Count], people: dict[str, i
                 (row.lang, row.detail)] += row.count
         elif row.event == "alert_answered" and row.detail.isdigit():
             minutes.extend([int(row.detail)] * row.count)
+        elif row.event in WHATS_ON:
+            whats_on[row.event] += row.count
     return Figures(
         period=period, conversations=conversations, people=dict(people),
         messages={lang: messages[lang] for lang in SUPPORTED if messages[lang]}
@@ -169,7 +186,8 @@ def compute_figures(period: Period, counts: Sequence[Count], people: dict[str, i
         bookings={outcome: dict(sorted(c.items())) for outcome, c in bookings.items()},
         describes={d: describes[d] for d in DESCRIPTIONS},
         response_minutes=tuple(sorted(minutes)),
-        weekly={monday: dict(c) for monday, c in sorted(weekly.items())}, duty=duty or {})
+        weekly={monday: dict(c) for monday, c in sorted(weekly.items())}, duty=duty or {},
+        whats_on={event: whats_on[event] for event in WHATS_ON})
 
 
 def figures_table(figures: Figures, title_of: Callable[[str], str] = str) -> str:
@@ -222,6 +240,9 @@ def figures_table(figures: Figures, title_of: Callable[[str], str] = str) -> str
             f"{_minutes(duty.median_first_response_seconds)}")
     if not f.duty:
         row("  no live chats", 0)
+    lines.append("  What's on (activities and announcements)")
+    for event, count in f.whats_on.items():
+        row(f"  {WHATS_ON_NAMES[event]}", count)
     return "\n".join(lines)
 
 
@@ -260,6 +281,7 @@ def csv_text(figures: Figures) -> str:
                  ("duty_median_wait_seconds", lang, duty.median_wait_seconds or ""),
                  ("duty_median_first_response_seconds", lang,
                   duty.median_first_response_seconds or "")]
+    rows += [("whats_on", event, n) for event, n in f.whats_on.items()]
     rows += [("weekly_messages", f"{monday.isoformat()}/{lang}", n)
              for monday, by_lang in f.weekly.items() for lang, n in by_lang.items()]
     buffer = io.StringIO()

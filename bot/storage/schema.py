@@ -280,4 +280,95 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE alerts ADD COLUMN in_flight INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE alerts ADD COLUMN unconfirmed INTEGER NOT NULL DEFAULT 0;
     """,
+    # 8: What's on. Occurrences of the activities file that someone signed up for (with their
+    #    places, copied from the file at the first sign-up); sign-ups, where triggers make the
+    #    database itself refuse a place past the occurrence's places (the rest wait in line);
+    #    who opted in to announcements and on which topics (a row also means "asked once");
+    #    announcements and their deliveries, one row per recipient with a state, so a restart
+    #    resumes a broadcast without sending anyone a second copy or skipping anyone.
+    """
+    CREATE TABLE activity_occurrences (
+        activity    TEXT NOT NULL,
+        starts_at   TEXT NOT NULL,
+        ends_at     TEXT NOT NULL,
+        places      INTEGER,
+        status      TEXT NOT NULL DEFAULT 'on' CHECK (status IN ('on', 'cancelled')),
+        full_told   INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (activity, starts_at)
+    ) WITHOUT ROWID;
+    CREATE TABLE activity_signups (
+        id           INTEGER PRIMARY KEY,
+        activity     TEXT NOT NULL,
+        starts_at    TEXT NOT NULL,
+        user_id      INTEGER NOT NULL,
+        chat_id      INTEGER NOT NULL,
+        first_name   TEXT NOT NULL,
+        lang         TEXT NOT NULL,
+        kind         TEXT NOT NULL CHECK (kind IN ('place', 'waiting', 'reminder')),
+        status       TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'cancelled')),
+        attended     INTEGER,
+        reminded_at  TEXT,
+        created_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+        FOREIGN KEY (activity, starts_at) REFERENCES activity_occurrences (activity, starts_at)
+    );
+    CREATE UNIQUE INDEX one_signup_per_occurrence ON activity_signups (activity, starts_at,
+        user_id) WHERE status = 'active';
+    CREATE INDEX signups_by_user ON activity_signups (user_id, status);
+    CREATE TRIGGER no_overbooking BEFORE INSERT ON activity_signups
+    WHEN NEW.kind = 'place' AND NEW.status = 'active' AND (
+        SELECT COUNT(*) FROM activity_signups WHERE activity = NEW.activity
+          AND starts_at = NEW.starts_at AND kind = 'place' AND status = 'active'
+    ) >= (SELECT COALESCE(places, 1000000000) FROM activity_occurrences
+          WHERE activity = NEW.activity AND starts_at = NEW.starts_at)
+    BEGIN
+        SELECT RAISE(ABORT, 'activity full');
+    END;
+    CREATE TRIGGER no_overbooking_on_moving_up BEFORE UPDATE OF kind, status ON activity_signups
+    WHEN NEW.kind = 'place' AND NEW.status = 'active'
+      AND NOT (OLD.kind = 'place' AND OLD.status = 'active') AND (
+        SELECT COUNT(*) FROM activity_signups WHERE activity = NEW.activity
+          AND starts_at = NEW.starts_at AND kind = 'place' AND status = 'active'
+    ) >= (SELECT COALESCE(places, 1000000000) FROM activity_occurrences
+          WHERE activity = NEW.activity AND starts_at = NEW.starts_at)
+    BEGIN
+        SELECT RAISE(ABORT, 'activity full');
+    END;
+    CREATE TABLE subscriptions (
+        user_id     INTEGER PRIMARY KEY,
+        chat_id     INTEGER NOT NULL,
+        lang        TEXT NOT NULL,
+        events      INTEGER NOT NULL DEFAULT 0,
+        urgent      INTEGER NOT NULL DEFAULT 0,
+        updated_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    CREATE TABLE announcements (
+        id                INTEGER PRIMARY KEY,
+        topic             TEXT NOT NULL CHECK (topic IN ('events', 'urgent')),
+        texts             TEXT NOT NULL,
+        occurrence        TEXT,
+        coordinator_chat  INTEGER NOT NULL,
+        status            TEXT NOT NULL DEFAULT 'sending' CHECK (status IN ('sending', 'done')),
+        created_at        TEXT NOT NULL,
+        finished_at       TEXT
+    );
+    CREATE TABLE deliveries (
+        id               INTEGER PRIMARY KEY,
+        announcement_id  INTEGER REFERENCES announcements (id),
+        user_id          INTEGER,
+        chat_id          INTEGER NOT NULL,
+        lang             TEXT NOT NULL,
+        kind             TEXT NOT NULL,
+        text             TEXT,
+        buttons          TEXT,
+        state            TEXT NOT NULL DEFAULT 'pending'
+                         CHECK (state IN ('pending', 'sending', 'sent', 'blocked', 'failed')),
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at  TEXT NOT NULL,
+        sent_at          TEXT
+    );
+    CREATE UNIQUE INDEX one_copy_per_recipient ON deliveries (announcement_id, chat_id)
+        WHERE announcement_id IS NOT NULL;
+    CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);
+    CREATE INDEX deliveries_by_announcement ON deliveries (announcement_id, state);
+    """,
 )

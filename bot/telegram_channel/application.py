@@ -23,6 +23,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import settings
+from bot.activities.board import ActivityBoard, CatalogueFile
 from bot.booking.appointments import AppointmentBook, Clock, system_clock
 from bot.booking.coaches import load_coaches
 from bot.core.assistant import Assistant
@@ -35,11 +36,14 @@ from bot.duty.store import DutyStore
 from bot.mentoring.office import MentoringOffice
 from bot.mentoring.programmes import load_programmes
 from bot.storage import Database
+from bot.storage.activities import ActivityStore
 from bot.storage.bookings import BookingStore
+from bot.storage.broadcasts import BroadcastStore
 from bot.storage.mentoring import MentoringStore
 from bot.storage.usage import UsageStore
 from bot.telegram_channel import (
     booking_flow,
+    broadcasting,
     coach_desk,
     delivery,
     duty_chat,
@@ -47,6 +51,8 @@ from bot.telegram_channel import (
     mentoring_desk,
     mentoring_flow,
     operator_desk,
+    whats_on,
+    whats_on_desk,
 )
 from bot.telegram_channel.conversation import Services
 from bot.telegram_channel.flood_control import FloodControl
@@ -59,6 +65,8 @@ logger = logging.getLogger(__name__)
 COMMANDS = ("start", "menu", "language", "coach", "mybooking", "privacy", "forget", "help")
 MENTORING_COMMANDS = ("mentor",)
 """Shown in the menu (after /mybooking) only when mentoring is configured."""
+WHATS_ON_COMMANDS = ("events", "myevents", "subscribe")
+"""Shown in the menu (after /mybooking) only when there is an activities file."""
 SUPPORT_SECONDS = 3600.0
 """How often due mentoring check-ins and quiet-pair alerts are looked for."""
 TOKEN_HELP = (
@@ -87,6 +95,8 @@ class ChannelConfig:
     retention_days: int
     duty_transcript_days: int = 0
     programmes: Path = Path("programmes.yaml")
+    activities: Path = Path("activities.yaml")
+    """The activities file (what's on); absent: /events and announcements are off."""
     mentoring_retention_days: int = 180
     last_good_content: Path | None = None
     """Where the last good content is kept (None: no fallback, no copies)."""
@@ -150,6 +160,7 @@ class ChannelConfig:
             retention_days=settings.get_int("OHJAAMO_RETENTION_DAYS", minimum=1),
             duty_transcript_days=settings.get_int("OHJAAMO_DUTY_TRANSCRIPT_DAYS"),
             programmes=Path(settings.get("OHJAAMO_PROGRAMMES")),
+            activities=Path(settings.get("OHJAAMO_ACTIVITIES")),
             mentoring_retention_days=settings.get_int("OHJAAMO_MENTORING_RETENTION_DAYS",
                                                       minimum=1),
             last_good_content=Path(settings.get("OHJAAMO_LAST_GOOD_CONTENT")),
@@ -225,6 +236,15 @@ def build_application(config: ChannelConfig, content: LiveContent | Assistant,
         mentoring = MentoringOffice(programmes, MentoringStore(database), live.assistant.kb,
                                     coach_book.coach_language, clock,
                                     config.mentoring_retention_days, coach_book.timezone)
+    # What's on: the activities file (live), sign-ups, announcements; coordinators and their
+    # chat come from the coaches file.
+    board = ActivityBoard(
+        CatalogueFile(config.activities), ActivityStore(database, usage),
+        BroadcastStore(database, usage), live.assistant.kb, clock,
+        coach_book.coordinator_chat_id if coach_book else None,
+        coach_book.coach_language if coach_book else "fi") \
+        if config.activities.is_file() else None
+    broadcaster = broadcasting.Broadcaster(board) if board else None
     watchdog = Watchdog(config.watchdog_seconds, config.heartbeat,
                         "webhook" if config.webhook_url else "polling")
     courier = Courier(config.send_timeout, config.send_patience, config.alert_concurrency,
@@ -239,18 +259,20 @@ def build_application(config: ChannelConfig, content: LiveContent | Assistant,
         application.bot_data["services"] = Services(
             live, database, config.retention_days, store, appointments, usage,
             config.unanswered_days, config.cache_dir, duty=duty, mentoring=mentoring,
-            watchdog=watchdog, courier=courier)
-        await register_commands(application, live.assistant, mentoring is not None)
+            watchdog=watchdog, courier=courier, activities=board, broadcaster=broadcaster)
+        await register_commands(application, live.assistant, mentoring is not None,
+                                board is not None)
         await operator_desk.announce_start(application)
         notify_systemd("READY=1")
 
     async def follow_content(assistant: Assistant) -> None:
         """After a reload: the booking desk writes with the new texts; menus in each language."""
-        for desk in (appointments, duty, mentoring):
+        for desk in (appointments, duty, mentoring, board):
             if desk is not None:
                 desk.kb = assistant.kb
         try:
-            await register_commands(application, assistant, mentoring is not None)
+            await register_commands(application, assistant, mentoring is not None,
+                                    board is not None)
         except TelegramError as exc:  # the old menu stays; the next reload tries again
             logger.warning("could not update the command menu (%s)", type(exc).__name__)
 
@@ -335,6 +357,16 @@ def build_application(config: ChannelConfig, content: LiveContent | Assistant,
                                            filters=private))
     application.add_handler(CommandHandler("mentoring", mentoring_desk.open_desk,
                                            filters=private))
+    # What's on: /events (also a menu button) and /myevents for people, /subscribe to
+    # announcements; coordinators' /activities and /announce. Buttons: ev: and ed:.
+    application.add_handler(CommandHandler("events", whats_on.show_events, filters=private))
+    application.add_handler(CommandHandler("myevents", whats_on.show_my_events,
+                                           filters=private))
+    application.add_handler(CommandHandler("subscribe", whats_on.ask_topics, filters=private))
+    application.add_handler(CommandHandler("activities", whats_on_desk.show_activities,
+                                           filters=private))
+    application.add_handler(CommandHandler("announce", whats_on_desk.start_announcement,
+                                           filters=private))
     # Coordinators: /reload the content now, /stats of this month with the chart, and the
     # /unanswered questions grouped (refused for anyone not a coordinator in the coaches file).
     application.add_handler(CommandHandler("reload", operator_desk.reload_content,
@@ -391,6 +423,12 @@ def build_application(config: ChannelConfig, content: LiveContent | Assistant,
         jobs.run_repeating(duty_chat.tend_topics, duty_chat.TOPIC_SECONDS, first=2)
         jobs.run_repeating(duty_chat.end_of_duty, duty_chat.DUTY_END_SECONDS, first=10)
         jobs.run_repeating(duty_chat.purge_relays, delivery.PURGE_SECONDS, first=120)
+    # What's on: announcements and notices (a 429 pauses them), reminders the day before.
+    if jobs is not None and board is not None:
+        jobs.run_repeating(broadcasting.deliver_announcements, broadcasting.DELIVERY_SECONDS,
+                           first=1, job_kwargs={"max_instances": 2})
+        jobs.run_repeating(whats_on.send_activity_reminders, delivery.REMINDER_SECONDS, first=4)
+        jobs.run_repeating(whats_on.purge_old_signups, delivery.PURGE_SECONDS, first=75)
     # Mentoring jobs: monthly check-ins, quiet-pair alerts and closing feedback; retention.
     if jobs is not None and mentoring is not None:
         jobs.run_repeating(mentoring_flow.send_support, SUPPORT_SECONDS, first=20)
@@ -400,9 +438,10 @@ def build_application(config: ChannelConfig, content: LiveContent | Assistant,
 
 
 async def register_commands(application: Application, assistant: Assistant,  # type: ignore[type-arg]
-                            mentoring: bool = False) -> None:
+                            mentoring: bool = False, activities: bool = False) -> None:
     """Register the command menu in each language, and in English for everyone else."""
-    names = COMMANDS[:5] + (MENTORING_COMMANDS if mentoring else ()) + COMMANDS[5:]
+    names = COMMANDS[:5] + (MENTORING_COMMANDS if mentoring else ()) + \
+        (WHATS_ON_COMMANDS if activities else ()) + COMMANDS[5:]
     for lang in (*SUPPORTED, None):
         pack = assistant.kb.packs[lang or "en"]
         commands = [BotCommand(name, pack.text(f"command_{name}")[:256]) for name in names]

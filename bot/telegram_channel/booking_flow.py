@@ -23,7 +23,7 @@ from bot.core.languages import BABEL_LOCALES
 from bot.core.safe_text import neutralise
 from bot.storage.bookings import BookingCapReached, BookingRequest, SlotTaken, iso, parse_iso
 from bot.storage.usage import DESCRIPTIONS
-from bot.telegram_channel import mentoring_flow
+from bot.telegram_channel import mentoring_flow, whats_on
 from bot.telegram_channel.conversation import language_of, send_text, services, user_data
 
 logger = logging.getLogger(__name__)
@@ -367,5 +367,6 @@ async def forget_me(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await store.forget(user.id, appointments.cancellation_notice,
                            appointments.blanked_alert)
     await mentoring_flow.forget(context, user.id)
+    await whats_on.forget(context, user.id)
     user_data(context).clear()
     await send_text(update, context, lang, "forget_done")

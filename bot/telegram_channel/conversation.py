@@ -5,12 +5,13 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
+from bot.activities.board import ActivityBoard
 from bot.booking.appointments import AppointmentBook
 from bot.core.assistant import Assistant
 from bot.core.languages import DEFAULT, from_telegram_code
@@ -22,6 +23,9 @@ from bot.storage import Database
 from bot.storage.bookings import BookingStore
 from bot.storage.usage import UsageStore
 from bot.telegram_channel.outbox import Courier
+
+if TYPE_CHECKING:
+    from bot.telegram_channel.broadcasting import Broadcaster
 from bot.telegram_channel.rendering import keyboard, reply_html
 from bot.telegram_channel.watchdog import Watchdog
 
@@ -50,6 +54,10 @@ class Services:
     """Notices when Telegram is no longer reached; writes the heartbeat (None: not watched)."""
     courier: Courier = field(default_factory=Courier)
     """Delivers the alert outbox."""
+    activities: ActivityBoard | None = None
+    """None without an activities file: /events says there is nothing to show."""
+    broadcaster: Broadcaster | None = None
+    """Delivers announcements and what's-on notices (with the activities file)."""
 
     @property
     def assistant(self) -> Assistant:

@@ -21,6 +21,8 @@ from bot.telegram_channel import (
     duty_chat,
     mentoring_desk,
     mentoring_flow,
+    whats_on,
+    whats_on_desk,
 )
 from bot.telegram_channel.conversation import (
     language_of,
@@ -88,7 +90,8 @@ async def show_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if office is not None and office.programmes.programmes:  # mentoring, where it exists
         label = services(context).assistant.kb.packs[lang].text("button_mentoring")
         menu = replace(menu, buttons=(*menu.buttons, (Button(label, Action.MENTORING),)))
-    await duty_chat.send_with_chat_offer(update, context, menu)
+    await duty_chat.send_with_chat_offer(update, context,
+                                         whats_on.with_events_button(context, menu))
 
 
 async def show_privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -107,6 +110,9 @@ async def show_privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if office is not None:
         await send_text(update, context, lang, "mt_privacy",
                         days=str(office.retention_days))
+    if whats_on.board_of(context) is not None:
+        await send_text(update, context, lang, "privacy_whats_on",
+                        days=str(services(context).retention_days))
 
 
 async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -139,6 +145,8 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     if await mentoring_desk.take_note(update, context):
         return
+    if await whats_on_desk.take_text(update, context):
+        return
     lang = await language_of(update, context)
     user = update.effective_user
     reply = await services(context).assistant.handle(
@@ -155,6 +163,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         note = html.escape(pack.text("too_long"), quote=False)
     await duty_chat.send_with_chat_offer(update, context, reply, note)
     await counting.count_message(update, context, message.text, reply)  # after: no delay
+    await whats_on.offer_after_answer(update, context, reply)  # once, after a first answer
 
 
 async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -184,6 +193,10 @@ async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         step, _, rest = value.partition(":")
         await mentoring_desk.press(update, context, step, rest)
         return
+    if action == "ed":  # the what's-on coordinators' desk; it answers (or refuses) itself
+        step, _, rest = value.partition(":")
+        await whats_on_desk.press(update, context, step, rest)
+        return
     lang = await language_of(update, context)
     assistant = services(context).assistant
     if action in (Action.HELPED, Action.NOT_HELPED) and assistant.kb.has_topic(value):
@@ -202,6 +215,12 @@ async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     if action == "mb":
         await booking_flow.change_booking(update, context, step, rest)
+        return
+    if action == "ev":
+        await whats_on.press(update, context, step, rest)
+        return
+    if action == Action.EVENTS:
+        await whats_on.show_events(update, context)
         return
     if action == "ct" and step == "yes":
         await booking_flow.let_a_coach_contact(update, context)
@@ -223,7 +242,7 @@ async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if action == Action.CHAT:
         await duty_chat.start_chat(update, context)
         return
-    reply = assistant.press(Action(action), value, lang)
+    reply = whats_on.with_events_button(context, assistant.press(Action(action), value, lang))
     await duty_chat.send_with_chat_offer(update, context, reply)
     if action == Action.TOPIC:
         await counting.count_tap(update, context, reply)
@@ -232,7 +251,8 @@ async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def _welcome(update: Update, context: ContextTypes.DEFAULT_TYPE, lang: str) -> None:
     assistant = services(context).assistant
     await send_text(update, context, lang, "language_set")
-    await send_text(update, context, lang, "intro", keyboard(assistant.menu(lang).buttons))
+    menu = whats_on.with_events_button(context, assistant.menu(lang))
+    await send_text(update, context, lang, "intro", keyboard(menu.buttons))
 
 
 async def answer_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

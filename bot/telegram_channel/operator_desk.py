@@ -129,6 +129,8 @@ async def show_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
                               await usage.people(period.start, period.end),
                               await duty_figures(usage.database, period, usage.zone))
     summary = stats_summary(figures, services(context).assistant.kb, pack.lang)
+    if services(context).activities is not None:  # what's on: sign-ups and announcements
+        summary += "\n" + whats_on_summary(figures, pack)
     await context.bot.send_message(chat.id, html.escape(summary, quote=False),
                                    parse_mode=ParseMode.HTML)
     png = await asyncio.to_thread(chart_png, figures, labels_for(pack))
@@ -161,6 +163,17 @@ def stats_summary(figures: Figures, kb: KnowledgeBase, lang: str) -> str:
         contacts=number(figures.contact_requests), booked=number(figures.booked("made")),
         held=number(figures.booked("done")), cancelled=number(figures.booked("cancelled")),
         no_shows=number(figures.booked("no_show")), response=response, topics=topics)
+
+
+def whats_on_summary(figures: Figures, pack: LanguagePack) -> str:
+    """Write the what's-on figures as one line in the staff language."""
+    locale = BABEL_LOCALES[pack.lang]
+    counts = {event: format_decimal(n, locale=locale) for event, n in figures.whats_on.items()}
+    return pack.text("stats_whats_on", signups=counts["activity_place"],
+                     waiting=counts["activity_waiting"], attended=counts["activity_attended"],
+                     announcements=counts["announcement_sent"],
+                     delivered=counts["announcement_delivered"],
+                     opt_outs=counts["announcement_opt_out"])
 
 
 def _title(kb: KnowledgeBase, topic: str, lang: str) -> str:

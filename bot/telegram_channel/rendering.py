@@ -22,9 +22,10 @@ CHUNK_CHARS = 3800
 MAX_CALLBACK_BYTES = 64
 LANGUAGE_ACTION = "lang"
 """Callback action of the language picker; the channel's own, not a core Action."""
-CHANNEL_ACTIONS = frozenset({LANGUAGE_ACTION, "bk", "mb", "al", "fg", "ct", "dc", "mt", "md"})
+CHANNEL_ACTIONS = frozenset({LANGUAGE_ACTION, "bk", "mb", "al", "fg", "ct", "dc", "mt", "md",
+                             "ev", "ed"})
 """The channel's own callback prefixes: booking, my booking, alerts, forget, contact,
-duty chat, mentoring (person's side), mentoring desk."""
+duty chat, mentoring (person's side), mentoring desk, what's on (person's side), its desk."""
 
 _LTR_ISOLATE, _POP_ISOLATE = "\u2066", "\u2069"
 _URL = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"').,;:!?\]]")
