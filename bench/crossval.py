@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,7 +42,7 @@ from bot.core.loading import load_knowledge_base  # noqa: E402
 from bot.core.matching import Match, Matcher  # noqa: E402
 from bot.core.safety import CrisisDetector  # noqa: E402
 from bot.core.semantic import INTENT_LABELS, SemanticLayer, TrainingSet, sentences  # noqa: E402
-from bot.core.understanding import Decision, Tuning, Verdict, decide  # noqa: E402
+from bot.core.understanding import CRISIS_LABEL, Decision, Tuning, Verdict, decide  # noqa: E402
 
 MARK_START = "<!-- crossval-bench:start -->"
 MARK_END = "<!-- crossval-bench:end -->"
@@ -205,8 +206,8 @@ class Scores:
                 - 1.5 * self.rate(self.wrong_direct, self.topic))
 
 
-def score(observations: list[Observation], layers_by_fold: list[SemanticLayer] | None,
-          tuning: Tuning, readings: dict[int, object] | None = None) -> dict[str, Scores]:
+def score(observations: list[Observation], tuning: Tuning,
+          readings: dict[int, Any] | None = None) -> dict[str, Scores]:
     """Decide every observation with `tuning`; return Scores per language and 'all'."""
     result: dict[str, Scores] = defaultdict(Scores)
     for index, obs in enumerate(observations):
@@ -214,37 +215,107 @@ def score(observations: list[Observation], layers_by_fold: list[SemanticLayer] |
             decision = Decision(Verdict.CRISIS)
         else:
             reading = readings[index] if readings is not None else None
-            decision = decide(obs.ranked, reading, tuning)  # type: ignore[arg-type]
+            decision = decide(obs.ranked, reading, tuning,  # type: ignore[arg-type]
+                              obs.item.lang)
         for key in (obs.item.lang, "all"):
             result[key].add(obs.item.expect, decision)
     return result
 
 
 def read_all(observations: list[Observation],
-             layers: list[SemanticLayer]) -> dict[int, object]:
+             layers: list[SemanticLayer]) -> dict[int, Any]:
     """Run each held-out item's segments through its fold's models once."""
     return {i: layers[obs.item.fold].read_vectors(obs.segments)
             for i, obs in enumerate(observations)}
 
 
-def grid(crisis: float) -> Iterator[Tuning]:
-    """The tunings `--sweep` tries (the crisis threshold is chosen first, on its own)."""
+def grid(danger: Tuning) -> Iterator[Tuning]:
+    """The tunings `--sweep` tries (the crisis detector's settings are chosen first)."""
     for weight, sentence, answer, candidate, margin in itertools.product(
             (0.3, 0.4, 0.5, 0.6), (0.0, 0.3), (0.25, 0.3, 0.35, 0.4), (0.15, 0.2, 0.25, 0.3),
             (0.05, 0.1, 0.15)):
-        yield Tuning(semantic_weight=weight, sentence_weight=sentence, answer=answer,
-                     candidate=candidate, margin=margin, crisis=crisis)
+        yield dataclasses.replace(danger, semantic_weight=weight, sentence_weight=sentence,
+                                  answer=answer, candidate=candidate, margin=margin)
 
 
-def crisis_threshold(observations: list[Observation], readings: dict[int, object],
-                     max_false: float) -> float:
-    """Return the lowest crisis threshold (the most recall) whose false alarms on held-out
-    questions and intents (not the near misses) stay under the share `max_false`."""
-    ordinary = sorted((readings[i].crisis for i, o in enumerate(observations)  # type: ignore[attr-defined]
-                       if o.item.expect not in ("@crisis", "@not_crisis")
-                       and not o.phrase_crisis), reverse=True)
-    allowed = int(max_false * len(ordinary))
-    return float(ordinary[allowed]) + 1e-6 if ordinary else 0.5
+def with_language_weights(observations: list[Observation], readings: dict[int, Any],
+                          tuning: Tuning) -> Tuning:
+    """Give a language its own semantic weight where that scores better on its items."""
+    overrides = []
+    for lang in ("fi", "en", "ar", "so", "fa", "ru"):
+        mine = [i for i, o in enumerate(observations) if o.item.lang == lang]
+        subset = [observations[i] for i in mine]
+        sub_readings = {k: readings[i] for k, i in enumerate(mine)}
+        def objective(weight: float, subset: list[Observation] = subset,
+                      sub_readings: dict[int, Any] = sub_readings) -> float:
+            trial = dataclasses.replace(tuning, semantic_weight=weight)
+            return score(subset, trial, sub_readings)["all"].objective()
+        best = max((0.2, 0.3, 0.4, 0.5, 0.6, 0.7), key=objective)
+        if best != tuning.semantic_weight and objective(best) > objective(
+                tuning.semantic_weight) + 0.005:
+            overrides.append((lang, best))
+    return dataclasses.replace(tuning, semantic_weight_by_language=tuple(overrides))
+
+
+@dataclass(frozen=True)
+class DangerChoice:
+    """The crisis detector's settings and what they catch on held-out examples."""
+
+    tuning: Tuning
+    recall_alone: float
+    recall_in_story: float
+    false_alarms: float
+
+
+def crisis_settings(observations: list[Observation], readings: dict[int, Any],
+                    max_false: float, max_near: float) -> DangerChoice:
+    """Choose the danger neighbour weight and the whole-message and sentence thresholds.
+
+    Recall counts held-out crisis examples read alone, and the same examples as one sentence
+    inside a story (there only the sentence threshold can catch them: a one-sentence example
+    is read exactly as the story's sentence is); false alarms count held-out questions and
+    intents; held-out near misses ("fire insurance") are counted apart. The choice catches
+    the most with at most `max_false` false alarms and `max_near` near misses flagged.
+    """
+    steps = np.round(np.arange(0.30, 1.0, 0.01), 2)
+    ordinary = [i for i, o in enumerate(observations)
+                if o.item.expect not in ("@crisis", "@not_crisis") and not o.phrase_crisis]
+    crisis = [i for i, o in enumerate(observations) if o.item.expect == "@crisis"]
+    near = [i for i, o in enumerate(observations)
+            if o.item.expect == "@not_crisis" and not o.phrase_crisis]
+    single = [i for i in crisis if len(observations[i].segments) == 1]
+    best: DangerChoice | None = None
+    def lexical(indices: list[int]) -> NDArray[np.float64]:
+        return np.array([next((m.score for m in observations[i].ranked
+                               if m.topic == CRISIS_LABEL), 0.0) for i in indices])
+    lex_o, lex_c, lex_n = lexical(ordinary), lexical(crisis), lexical(near)
+    for weight, lexical_threshold in itertools.product((0.0, 0.25, 0.5, 0.75, 1.0),
+                                                       (0.55, 0.6, 0.65, 0.7, 0.8, 1.01)):
+        def probabilities(indices: list[int], weight: float = weight) -> NDArray[np.float64]:
+            return np.array([readings[i].crisis(weight) for i in indices]).reshape(-1, 2)
+        o, c, s = probabilities(ordinary), probabilities(crisis), probabilities(single)
+        n = probabilities(near)
+        caught_phrase = np.array([observations[i].phrase_crisis for i in crisis]) | (
+            lex_c >= lexical_threshold)
+        o_lex, n_lex = lex_o >= lexical_threshold, lex_n >= lexical_threshold
+        for whole in steps:
+            o_whole = o_lex | (o[:, 0] >= whole)
+            c_whole = c[:, 0] >= whole
+            for sentence in steps[steps >= whole]:
+                false = float(np.mean(o_whole | (o[:, 1] >= sentence))) if len(o) else 0.0
+                if false > max_false or (len(n) and float(np.mean(
+                        n_lex | (n[:, 0] >= whole) | (n[:, 1] >= sentence))) > max_near):
+                    continue
+                alone = float(np.mean(caught_phrase | c_whole | (c[:, 1] >= sentence)))
+                in_story = float(np.mean(s[:, 0] >= sentence)) if len(s) else 0.0
+                choice = DangerChoice(
+                    Tuning(crisis=float(whole), sentence_crisis=float(sentence),
+                           danger_neighbour_weight=weight, lexical_crisis=lexical_threshold),
+                    alone, in_story, false)
+                if best is None or (alone + in_story, -false) > (
+                        best.recall_alone + best.recall_in_story, -best.false_alarms):
+                    best = choice
+    return best or DangerChoice(Tuning(), 0.0, 0.0, 0.0)
 
 
 def table(rows: dict[str, dict[str, Scores]]) -> str:
@@ -281,6 +352,9 @@ def main() -> int:
     parser.add_argument("--max-false-crisis", type=float, default=0.01,
                         help="share of held-out ordinary messages the semantic crisis "
                         "detector may flag (chooses its threshold)")
+    parser.add_argument("--max-near-misses", type=float, default=0.10,
+                        help="share of held-out near misses ('fire insurance') the crisis "
+                        "detector may flag")
     args = parser.parse_args()
     kb = load_knowledge_base(settings.content_root(), settings.topics_spec())
     items = items_of(kb, args.folds)
@@ -297,19 +371,22 @@ def main() -> int:
             with args.observations.open("wb") as stored:
                 pickle.dump((observations, readings), stored)
     tuning = Tuning()
-    if args.sweep:
-        crisis = crisis_threshold(observations, readings, args.max_false_crisis)
-        print(f"crisis threshold for at most {args.max_false_crisis:.1%} false alarms on "
-              f"held-out ordinary messages: {crisis:.3f}", file=sys.stderr)
-        best = max(grid(crisis), key=lambda t: score(observations, layers, t, readings)["all"]
-                   .objective())
-        print(f"best tuning: {best}")
-        tuning = best
+    danger = crisis_settings(observations, readings, args.max_false_crisis,
+                             args.max_near_misses) if args.sweep else None
+    if danger is not None:
+        print(f"crisis detector for at most {args.max_false_crisis:.1%} false alarms on "
+              f"held-out ordinary messages and {args.max_near_misses:.0%} on near misses: "
+              f"{danger}", file=sys.stderr)
+        best = max(grid(danger.tuning), key=lambda t: score(observations, t, readings)
+                   ["all"].objective())
+        tuning = with_language_weights(observations, readings, best)
+        print(f"best tuning: {tuning}")
     rows = {
-        "lexical matcher alone": score(observations, None, tuning, None),
-        "lexical + semantic (the assistant)": score(observations, layers, tuning, readings),
-        "semantic alone": score(observations, layers,
-                                dataclasses.replace(tuning, semantic_weight=1.0), readings),
+        "lexical matcher alone": score(observations, tuning, None),
+        "lexical + semantic (the assistant)": score(observations, tuning, readings),
+        "semantic alone": score(observations,
+                                dataclasses.replace(tuning, semantic_weight=1.0,
+                                                    semantic_weight_by_language=()), readings),
     }
     counts = defaultdict(int)
     for it in items:
@@ -321,7 +398,9 @@ def main() -> int:
             f"({', '.join(f'{k}: {v}' for k, v in sorted(counts.items()))}).\n\n"
             "Direct right answers on held-out phrasings of entries, per language, and the "
             "other measures over all languages:\n\n" + table(rows) + "\n\n"
-            f"Tuning used: `{tuning}`.\n")
+            + (f"Crisis examples caught as one sentence inside a longer message (the sentence "
+               f"threshold alone): {danger.recall_in_story:.1%}.\n\n" if danger else "")
+            + f"Tuning used: `{tuning}`.\n")
     print(text)
     if args.write:
         write_section(f"{MARK_START}\n\n{text}\n{MARK_END}", MARK_START, MARK_END,

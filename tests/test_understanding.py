@@ -14,9 +14,11 @@ from bot.core.assistant import Assistant
 from bot.core.encoding import E5Encoder, EmbeddingCache
 from bot.core.languages import SUPPORTED
 from bot.core.replies import Message, ReplyKind
+from bot.core.romanising import chat_spelling, latin_spellings
 from bot.core.semantic import TrainingSet, sentences
 from tests.understanding_cases import (
     CRISIS_CASES,
+    LATIN_LETTER_CASES,
     NEAR_CRISIS_CASES,
     OUT_OF_SCOPE_CASES,
     TOPIC_CASES,
@@ -46,6 +48,27 @@ def test_everyday_messages_get_the_right_answer(assistant: Assistant, lang: str,
     assert reply.kind is ReplyKind.ANSWER, (style, reply.kind, reply.candidates)
     assert reply.topic == topic, style
     assert reply.lang == lang
+
+
+@pytest.mark.parametrize(("lang", "text", "topic"),
+                         [(lang, *case) for lang, cases in LATIN_LETTER_CASES.items()
+                          for case in cases])
+def test_arabic_persian_and_russian_typed_in_latin_letters_are_understood(
+        assistant: Assistant, lang: str, text: str, topic: str) -> None:
+    reply = assistant.reply_to(Message(text, lang))
+
+    assert (reply.kind, reply.topic) == (ReplyKind.ANSWER, topic), reply.candidates
+    assert reply.lang == lang
+
+
+def test_the_semantic_layer_also_learns_latin_letter_copies_of_examples(
+        assistant: Assistant) -> None:
+    data = TrainingSet.from_content(assistant.kb)
+    question = assistant.kb.packs["ru"].examples_of("yki-test")[0]
+
+    assert latin_spellings(question, "ru")[0] in data.texts
+    assert chat_spelling("كيف أسجل في العمل") == "kif asjl fi el3ml"
+    assert latin_spellings("yki testi", "ar") == ()  # already Latin: nothing to add
 
 
 @pytest.mark.parametrize(("lang", "kind", "text"), _cases(CRISIS_CASES))  # type: ignore[arg-type]

@@ -69,6 +69,25 @@ TOPIC_CASES: dict[str, list[tuple[str, str, str]]] = {
     ],
 }
 
+LATIN_LETTER_CASES: dict[str, list[tuple[str, str]]] = {
+    # (message, topic id): Arabic, Persian and Russian typed in Latin letters, as in chat.
+    "ar": [
+        ("kif bla2i ma3had ta3lim lugha finlandiyye b kemi", "finnish-courses"),
+        ("el walad 3omro 3 snin, badi sajjlo bel 7adane", "early-childhood-education"),
+        ("badi jadded el iqame taba3i, shu el awra2 el matloube", "residence-permit"),
+    ],
+    "fa": [
+        ("mikham zaban-e finlandi yad begiram, kelas kojast?", "finnish-courses"),
+        ("bacham 3 salesh hast, chetor barash kodakestan begiram", "early-childhood-education"),
+        ("eqamatam dare tamum mishe, chi kar konam ke tamdid beshe", "residence-permit"),
+    ],
+    "ru": [
+        ("hochu uchit finskiy yazyk, gde est kursy v kemi", "finnish-courses"),
+        ("kak zapisat rebenka v detskiy sad, emu 3 goda", "early-childhood-education"),
+        ("u menya zakanchivaetsya vid na zhitelstvo, kak prodlit", "residence-permit"),
+    ],
+}
+
 CRISIS_CASES: dict[str, list[tuple[str, str]]] = {
     # (kind, message): indirect or unusual wordings of danger right now.
     "en": [
