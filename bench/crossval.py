@@ -241,6 +241,7 @@ def grid(danger: Tuning) -> Iterator[Tuning]:
 def with_language_weights(observations: list[Observation], readings: dict[int, Any],
                           tuning: Tuning) -> Tuning:
     """Give a language its own semantic weight where that scores better on its items."""
+    tuning = dataclasses.replace(tuning, semantic_weight_by_language=())
     overrides = []
     for lang in ("fi", "en", "ar", "so", "fa", "ru"):
         mine = [i for i, o in enumerate(observations) if o.item.lang == lang]
@@ -309,7 +310,8 @@ def crisis_settings(observations: list[Observation], readings: dict[int, Any],
                 alone = float(np.mean(caught_phrase | c_whole | (c[:, 1] >= sentence)))
                 in_story = float(np.mean(s[:, 0] >= sentence)) if len(s) else 0.0
                 choice = DangerChoice(
-                    Tuning(crisis=float(whole), sentence_crisis=float(sentence),
+                    Tuning(semantic_weight_by_language=(),
+                           crisis=float(whole), sentence_crisis=float(sentence),
                            danger_neighbour_weight=weight, lexical_crisis=lexical_threshold),
                     alone, in_story, false)
                 if best is None or (alone + in_story, -false) > (
