@@ -290,15 +290,17 @@ def crisis_settings(observations: list[Observation], readings: dict[int, Any],
         return np.array([next((m.score for m in observations[i].ranked
                                if m.topic == CRISIS_LABEL), 0.0) for i in indices])
     lex_o, lex_c, lex_n = lexical(ordinary), lexical(crisis), lexical(near)
-    for weight, lexical_threshold in itertools.product((0.0, 0.25, 0.5, 0.75, 1.0),
-                                                       (0.55, 0.6, 0.65, 0.7, 0.8, 1.01)):
+    for weight, lexical_threshold, confirmation in itertools.product(
+            (0.0, 0.25, 0.5, 0.75, 1.0), (0.6, 0.7, 0.8, 1.01), (0.1, 0.2, 0.3, 1.01)):
         def probabilities(indices: list[int], weight: float = weight) -> NDArray[np.float64]:
             return np.array([readings[i].crisis(weight) for i in indices]).reshape(-1, 2)
         o, c, s = probabilities(ordinary), probabilities(crisis), probabilities(single)
         n = probabilities(near)
+        confirmed = 0.55  # a weaker lexical match counts when the semantics confirm it
         caught_phrase = np.array([observations[i].phrase_crisis for i in crisis]) | (
-            lex_c >= lexical_threshold)
-        o_lex, n_lex = lex_o >= lexical_threshold, lex_n >= lexical_threshold
+            lex_c >= lexical_threshold) | ((lex_c >= confirmed) & (c[:, 0] >= confirmation))
+        o_lex = (lex_o >= lexical_threshold) | ((lex_o >= confirmed) & (o[:, 0] >= confirmation))
+        n_lex = (lex_n >= lexical_threshold) | ((lex_n >= confirmed) & (n[:, 0] >= confirmation))
         for whole in steps:
             o_whole = o_lex | (o[:, 0] >= whole)
             c_whole = c[:, 0] >= whole
@@ -312,7 +314,9 @@ def crisis_settings(observations: list[Observation], readings: dict[int, Any],
                 choice = DangerChoice(
                     Tuning(semantic_weight_by_language=(),
                            crisis=float(whole), sentence_crisis=float(sentence),
-                           danger_neighbour_weight=weight, lexical_crisis=lexical_threshold),
+                           danger_neighbour_weight=weight, lexical_crisis=lexical_threshold,
+                           lexical_crisis_confirmed=confirmed,
+                           crisis_confirmation=confirmation),
                     alone, in_story, false)
                 if best is None or (alone + in_story, -false) > (
                         best.recall_alone + best.recall_in_story, -best.false_alarms):

@@ -98,12 +98,7 @@ def test_out_of_scope_questions_get_an_honest_no_with_menu_and_coach(assistant: 
 
 
 @LANGUAGES
-def test_a_plain_question_finds_its_topic(assistant: Assistant, lang: str,
-                                         request: pytest.FixtureRequest) -> None:
-    if lang == "so":
-        # Known gap (docs/benchmarks.md): in Somali the encoder is weakest, and this question
-        # is offered as "tax card or Kela coverage?" instead of being answered directly.
-        request.applymarker(pytest.mark.xfail(reason="Somali direct answers", strict=False))
+def test_a_plain_question_finds_its_topic(assistant: Assistant, lang: str) -> None:
     reply = assistant.reply_to(Message(TAX_CARD[lang], lang))
 
     assert (reply.kind, reply.topic, reply.lang) == (ReplyKind.ANSWER, "tax-card", lang)

@@ -66,7 +66,12 @@ class Tuning:
     danger model's."""
     lexical_crisis: float = 0.70
     """Lexical similarity to a crisis example from which it counts as a crisis (chosen with
-    the semantic detector's settings, under the same false-alarm bounds)."""
+    the semantic detector's settings, under the same false-alarm bounds)..."""
+    lexical_crisis_confirmed: float = 0.55
+    """...or from which it counts when the semantic crisis probability of the whole
+    message is at least `crisis_confirmation` ("How do I find an apartment to rent?"
+    shares words with a crisis example, but means no danger)."""
+    crisis_confirmation: float = 0.3
     lexical_only_answer: float = 0.40
     lexical_only_candidate: float = 0.28
     lexical_only_margin: float = 0.04
@@ -118,7 +123,7 @@ def decide(ranked: list[Match], reading: Reading | None, tuning: Tuning,
     lang = next((m.lang for m in ranked if not m.is_intent), ranked[0].lang if ranked else None)
     lexical_crisis = next((m.score for m in ranked if m.topic == CRISIS_LABEL), 0.0)
     if lexical_crisis >= tuning.lexical_crisis or (
-            reading is not None and semantic_crisis(reading, tuning)):
+            reading is not None and semantic_crisis(reading, tuning, lexical_crisis)):
         return Decision(Verdict.CRISIS, lang=lang)
     ranked = [m for m in ranked if m.topic != CRISIS_LABEL]
     if reading is None:
@@ -150,10 +155,13 @@ def decide(ranked: list[Match], reading: Reading | None, tuning: Tuning,
     return Decision(Verdict.CANDIDATES, (best, *rivals), top, lang)
 
 
-def semantic_crisis(reading: Reading, tuning: Tuning) -> bool:
-    """Tell whether the semantic reading of a message says someone is in danger."""
+def semantic_crisis(reading: Reading, tuning: Tuning, lexical_crisis: float = 0.0) -> bool:
+    """Tell whether the semantic reading of a message says someone is in danger, alone or
+    confirming a weaker lexical match to a crisis example."""
     whole, sentence = reading.crisis(tuning.danger_neighbour_weight)
-    return whole >= tuning.crisis or sentence >= tuning.sentence_crisis
+    return (whole >= tuning.crisis or sentence >= tuning.sentence_crisis
+            or (lexical_crisis >= tuning.lexical_crisis_confirmed
+                and whole >= tuning.crisis_confirmation))
 
 
 def fused_scores(ranked: list[Match], reading: Reading, tuning: Tuning) -> dict[str, float]:
