@@ -20,6 +20,7 @@ from tests.booking_support import COORDINATOR, COORDINATOR_CHAT, EXAMPLE_COACHES
 from tests.conftest import LANGUAGES
 from tests.live_support import LiveBot, data_of, start_live_bot
 from tests.loopback_api import Call
+from tests.mentoring_support import EXAMPLE_PROGRAMMES
 from tests.whats_on_support import CLUB, EXAMPLE_ACTIVITIES, HELP_DAY, NOW, SMALL, small_group
 
 PERSON, OTHER, THIRD = 401, 402, 403
@@ -284,3 +285,35 @@ def test_activities_check_lists_the_problems_and_passes_the_example(
     assert "bad.yaml:3: activity 'Bad Id': unknown category 'sports'" in capsys.readouterr().out
     assert main(["activities", "check", "--path", str(EXAMPLE_ACTIVITIES)]) == 0
     assert "has 3 activit" in capsys.readouterr().out
+
+
+@LANGUAGES
+async def test_help_names_the_events_where_there_is_an_activities_file(
+        live: LiveBot, assistant: Assistant, lang: str) -> None:
+    await live.commands(PERSON, "start", lang, lang=lang)
+
+    helped = await live.commands(PERSON, "help", lang=lang)
+
+    pack = assistant.kb.packs[lang]
+    assert [text(c) for c in helped] == [pack.text("help").rstrip("\n") + "\n"
+                                         + pack.text("help_events")]
+    assert live.errors == []
+
+
+async def test_with_mentoring_too_the_menu_offers_both_and_help_names_both(
+        tmp_path: Path, assistant: Assistant, clock: FakeClock) -> None:
+    async for bot in start_live_bot(tmp_path, assistant, EXAMPLE_COACHES, clock,
+                                    programmes=EXAMPLE_PROGRAMMES,
+                                    activities=EXAMPLE_ACTIVITIES):
+        bot.api.add_chat(PERSON)
+        menu = await bot.commands(PERSON, "menu", lang="ar")
+        helped = await bot.commands(PERSON, "help", lang="ar")
+
+        offered = [d for c in menu for d in data_of(c)]
+        assert "events:" in offered
+        assert "mentoring:" in offered
+        pack = assistant.kb.packs["ar"]
+        assert [text(c) for c in helped] == ["\n".join(
+            [pack.text("help").rstrip("\n"), pack.text("help_mentoring"),
+             pack.text("help_events")])]
+        assert bot.errors == []

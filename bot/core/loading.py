@@ -184,6 +184,8 @@ UI_KEYS: dict[str, tuple[str, ...]] = {
     "ev_desk_report": ("number", "delivered", "blocked", "failed"),
     "stats_whats_on": ("signups", "waiting", "attended", "announcements", "delivered",
                        "opt_outs"),
+    # /help names /events where there is an activities file
+    "help_events": (),
 }
 """Every UI string the program uses; each language's ui.yaml must define them all."""
 

@@ -117,16 +117,19 @@ async def show_privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Explain how to use the bot (to a coach: the coaches' commands; to a mentoring
-    coordinator also the desk's); /mentor is listed only where mentoring exists."""
+    coordinator also the desk's); /mentor and /events are listed only where they exist."""
     office, user = services(context).mentoring, update.effective_user
     if not await coach_desk.greet_staff(update, context, "staff_help"):
         lang = await language_of(update, context)
         pack, chat = services(context).assistant.kb.packs[lang], update.effective_chat
-        if office is None:
+        extras = [key for key, on in (("help_mentoring", office is not None),
+                                      ("help_events", whats_on.board_of(context) is not None))
+                  if on]
+        if not extras:
             await send_text(update, context, lang, "help")
         elif chat is not None:
-            await context.bot.send_message(chat.id, pack.text("help").rstrip("\n") + "\n" +
-                                           pack.text("help_mentoring"))
+            await context.bot.send_message(chat.id, "\n".join(
+                [pack.text("help").rstrip("\n"), *(pack.text(key) for key in extras)]))
     if office is not None and user is not None and office.programmes.coordinated_by(user.id):
         await send_text(update, context, office.staff_lang, "staff_help_mentoring")
 

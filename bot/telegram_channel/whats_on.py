@@ -39,13 +39,15 @@ def board_of(context: ContextTypes.DEFAULT_TYPE) -> ActivityBoard | None:
 
 def with_events_button(context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> Reply:
     """Add "What's on" under the main menu when there is an activities file."""
-    main_menu = reply.kind == ReplyKind.MENU and bool(reply.buttons) and \
-        reply.buttons[-1][0].action == Action.COACH
-    if board_of(context) is None or not main_menu:
+    # The main menu is the one with the coach row (other rows, e.g. mentoring, may follow it).
+    coach_row = next((i for i, row in enumerate(reply.buttons)
+                      if row and row[0].action == Action.COACH), None)
+    if board_of(context) is None or reply.kind != ReplyKind.MENU or coach_row is None:
         return reply
     pack = services(context).assistant.kb.packs[reply.lang]
     row = (Button(pack.text("ev_button_menu"), Action.EVENTS),)
-    return replace(reply, buttons=(*reply.buttons[:-1], row, *reply.buttons[-1:]))
+    return replace(reply, buttons=(*reply.buttons[:coach_row], row,
+                                   *reply.buttons[coach_row:]))
 
 
 def _names(context: ContextTypes.DEFAULT_TYPE) -> dict[str, str]:
