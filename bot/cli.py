@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -275,53 +275,49 @@ def _db_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_file(args: argparse.Namespace, setting: str, summary: Callable[[Path], str]) -> int:
+    """Check one operator-owned file: every problem as `path:line: …`, or what it holds."""
+    path = args.path or Path(settings.get(setting))
+    try:
+        holds = summary(path)
+    except ContentError as exc:
+        print("\n".join(str(p) for p in exc.problems))
+        return 1
+    print(f"OK: {path} has {holds}.")
+    return 0
+
+
 def _coaches_check(args: argparse.Namespace) -> int:
     from bot.booking.coaches import load_coaches
-
-    path = args.path or Path(settings.get("OHJAAMO_COACHES"))
     from bot.core.profile import ServiceProfile
     from bot.core.service_file import load_service_file
     from bot.duty.rota import load_rota
 
-    try:
+    def summary(path: Path) -> str:
         book = load_coaches(path)
         profile_problems: list[Any] = []
         service = settings.content_root() / "service.yaml"
         profile = load_service_file(service, profile_problems) if service.is_file() else None
         hours = profile.duty if isinstance(profile, ServiceProfile) else ()
         rota = load_rota(path, book, hours)
-    except ContentError as exc:
-        print("\n".join(str(p) for p in exc.problems))
-        return 1
-    duty = f"; duty chat in {rota.staff_chat_id}" if rota else "; no duty chat"
-    print(f"OK: {path} has {len(book.coaches)} coach(es){duty}.")
-    return 0
+        duty = f"; duty chat in {rota.staff_chat_id}" if rota else "; no duty chat"
+        return f"{len(book.coaches)} coach(es){duty}"
+
+    return _check_file(args, "OHJAAMO_COACHES", summary)
 
 
 def _programmes_check(args: argparse.Namespace) -> int:
     from bot.mentoring.programmes import load_programmes
 
-    path = args.path or Path(settings.get("OHJAAMO_PROGRAMMES"))
-    try:
-        book = load_programmes(path)
-    except ContentError as exc:
-        print("\n".join(str(p) for p in exc.problems))
-        return 1
-    print(f"OK: {path} has {len(book.programmes)} programme(s).")
-    return 0
+    return _check_file(args, "OHJAAMO_PROGRAMMES",
+                       lambda path: f"{len(load_programmes(path).programmes)} programme(s)")
 
 
 def _activities_check(args: argparse.Namespace) -> int:
     from bot.activities.catalogue import load_catalogue
 
-    path = args.path or Path(settings.get("OHJAAMO_ACTIVITIES"))
-    try:
-        catalogue = load_catalogue(path)
-    except ContentError as exc:
-        print("\n".join(str(p) for p in exc.problems))
-        return 1
-    print(f"OK: {path} has {len(catalogue.activities)} activit(y/ies).")
-    return 0
+    return _check_file(args, "OHJAAMO_ACTIVITIES",
+                       lambda path: f"{len(load_catalogue(path).activities)} activit(y/ies)")
 
 
 def _report_mentoring(args: argparse.Namespace) -> int:
