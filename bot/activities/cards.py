@@ -6,10 +6,9 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_time
-from icalendar import Calendar, Event
 
 from bot.activities.catalogue import Occurrence
-from bot.booking.formatting import format_when
+from bot.booking.formatting import format_when, one_event_calendar
 from bot.core.content import LanguagePack
 from bot.core.languages import BABEL_LOCALES
 
@@ -59,19 +58,10 @@ def occurrence_card(occurrence: Occurrence, pack: LanguagePack, zone: ZoneInfo,
 def calendar_file(occurrence: Occurrence, lang: str) -> bytes:
     """Return an iCalendar (.ics) file with the occurrence, for the phone's calendar."""
     activity = occurrence.activity
-    calendar = Calendar()
-    calendar.add("prodid", "-//ohjaamo-bot//activity//EN")
-    calendar.add("version", "2.0")
-    event = Event()
-    event.add("uid", f"ohjaamo-activity-{occurrence.key.replace(':', '-')}@ohjaamo-bot")
-    event.add("dtstamp", dt.datetime.now(dt.UTC))
-    event.add("dtstart", occurrence.starts_at)
-    event.add("dtend", occurrence.ends_at)
-    event.add("summary", activity.title(lang))
-    event.add("location", activity.online or activity.place)
     description = activity.description(lang) if activity.descriptions else ""
-    event.add("description", "\n".join(filter(None, [description, activity.contact])))
-    if activity.online:
-        event.add("url", activity.online)
-    calendar.add_component(event)
-    return bytes(calendar.to_ical())
+    return one_event_calendar(
+        "activity", f"ohjaamo-activity-{occurrence.key.replace(':', '-')}",
+        occurrence.starts_at, occurrence.ends_at, summary=activity.title(lang),
+        location=activity.online or activity.place,
+        description="\n".join(filter(None, [description, activity.contact])),
+        url=activity.online)

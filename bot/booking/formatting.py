@@ -82,24 +82,36 @@ def calendar_file(booking: Booking, coach_name: str, pack: LanguagePack, address
     """
     title = _LEADING_SYMBOLS.sub("", pack.text("card_title"))
     where = meeting_place(booking, pack, address, video_link)
+    return one_event_calendar(
+        "appointment", f"ohjaamo-booking-{booking.id}", booking.starts_at, booking.ends_at,
+        summary=f"{title} #{booking.id} — {coach_name}",
+        location={"visit": address, "video": video_link or where}.get(booking.mode,
+                                                                      "Telegram"),
+        description="\n".join([
+            f"{pack.text('card_coach')}: {coach_name}",
+            f"{pack.text('card_where')}: {mode_label(pack, booking.mode)} — {where}",
+            f"{pack.text('card_number')}: {booking.id}",
+            pack.text("card_bring"),
+            pack.text("card_change")]),
+        url=video_link if booking.mode == "video" else None)
+
+
+def one_event_calendar(product: str, uid: str, starts_at: dt.datetime, ends_at: dt.datetime,
+                       summary: str, location: str, description: str,
+                       url: str | None = None) -> bytes:
+    """Return an iCalendar (.ics) file holding one event (an appointment, an activity)."""
     calendar = Calendar()
-    calendar.add("prodid", "-//ohjaamo-bot//appointment//EN")
+    calendar.add("prodid", f"-//ohjaamo-bot//{product}//EN")
     calendar.add("version", "2.0")
     event = Event()
-    event.add("uid", f"ohjaamo-booking-{booking.id}@ohjaamo-bot")
+    event.add("uid", f"{uid}@ohjaamo-bot")
     event.add("dtstamp", dt.datetime.now(dt.UTC))
-    event.add("dtstart", booking.starts_at)
-    event.add("dtend", booking.ends_at)
-    event.add("summary", f"{title} #{booking.id} — {coach_name}")
-    event.add("location", {"visit": address, "video": video_link or where}.get(
-        booking.mode, "Telegram"))
-    event.add("description", "\n".join([
-        f"{pack.text('card_coach')}: {coach_name}",
-        f"{pack.text('card_where')}: {mode_label(pack, booking.mode)} — {where}",
-        f"{pack.text('card_number')}: {booking.id}",
-        pack.text("card_bring"),
-        pack.text("card_change")]))
-    if booking.mode == "video" and video_link:
-        event.add("url", video_link)
+    event.add("dtstart", starts_at)
+    event.add("dtend", ends_at)
+    event.add("summary", summary)
+    event.add("location", location)
+    event.add("description", description)
+    if url:
+        event.add("url", url)
     calendar.add_component(event)
     return bytes(calendar.to_ical())
