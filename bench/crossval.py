@@ -296,7 +296,7 @@ def crisis_settings(observations: list[Observation], readings: dict[int, Any],
             return np.array([readings[i].crisis(weight) for i in indices]).reshape(-1, 2)
         o, c, s = probabilities(ordinary), probabilities(crisis), probabilities(single)
         n = probabilities(near)
-        confirmed = 0.55  # a weaker lexical match counts when the semantics confirm it
+        confirmed = Tuning().lexical_crisis_confirmed  # counts when the semantics confirm it
         caught_phrase = np.array([observations[i].phrase_crisis for i in crisis]) | (
             lex_c >= lexical_threshold) | ((lex_c >= confirmed) & (c[:, 0] >= confirmation))
         o_lex = (lex_o >= lexical_threshold) | ((lex_o >= confirmed) & (o[:, 0] >= confirmation))
