@@ -136,10 +136,11 @@ class SemanticLayer:
         self.encoder = encoder
         self.topics = topics
         self.danger = danger
-        topic_count = sum(1 for label in example_labels if not _danger_only(label))
-        self._topic_neighbours = _Neighbours(examples[:topic_count],
-                                             example_labels[:topic_count], topics.labels)
-        self._danger_neighbours = _Neighbours(examples, example_labels, danger.labels)
+        # One neighbour search serves both votes: the topic classes are danger classes too,
+        # with the same examples.
+        self._neighbours = _Neighbours(examples, example_labels, danger.labels)
+        column = {label: i for i, label in enumerate(danger.labels)}
+        self._topic_columns = [column[label] for label in topics.labels]
         self._crisis_columns = [i for i, label in enumerate(danger.labels)
                                 if label.startswith(CRISIS_PREFIX)]
         self.labels = topics.labels
@@ -186,23 +187,18 @@ class SemanticLayer:
 
     def read_vectors(self, vectors: NDArray[np.float32]) -> Reading:
         """Read already encoded segments: the whole message first, then its sentences."""
+        closeness = self._neighbours.closeness(vectors)
         topics = ((1 - NEIGHBOUR_WEIGHT) * self.topics.probabilities(vectors)
-                  + NEIGHBOUR_WEIGHT * self._topic_neighbours.vote(vectors))
+                  + NEIGHBOUR_WEIGHT * _vote(closeness[:, self._topic_columns]))
         columns = self._crisis_columns
         danger = np.stack([self.danger.probabilities(vectors)[:, columns].sum(axis=1),
-                           self._danger_neighbours.vote(vectors)[:, columns].sum(axis=1)],
+                           _vote(closeness)[:, columns].sum(axis=1)],
                           axis=1).astype(np.float32)
         return Reading(self.labels, topics[0], topics[1:], danger)
 
 
-def _danger_only(label: str) -> bool:
-    """Tell whether an example label belongs to the danger model only."""
-    return label.startswith(CRISIS_PREFIX) or label == NEAR_MISS
-
-
 class _Neighbours:
-    """A vote of the closest examples: per class, the mean similarity of its 3 closest
-    examples, as a softmax over classes (temperature 0.01)."""
+    """The examples grouped by class, for a vote of each class's closest examples."""
 
     def __init__(self, examples: NDArray[np.float32], example_labels: tuple[str, ...],
                  labels: tuple[str, ...]) -> None:
@@ -214,8 +210,9 @@ class _Neighbours:
         counts = np.bincount(classes, minlength=len(labels))
         self._bounds = np.concatenate([[0], np.cumsum(counts)])
 
-    def vote(self, vectors: NDArray[np.float32]) -> NDArray[np.float32]:
-        """Return, per segment, a softmax over each class's closest examples' similarity."""
+    def closeness(self, vectors: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Return, per segment and class, the mean similarity of the class's closest
+        examples (-1 for a class without examples)."""
         similarity = vectors @ self.examples.T
         closeness = np.full((len(vectors), len(self._bounds) - 1), -1.0, dtype=np.float32)
         for c, (start, end) in enumerate(zip(self._bounds[:-1], self._bounds[1:],
@@ -224,10 +221,15 @@ class _Neighbours:
                 k = min(NEIGHBOURS, end - start)
                 nearest = np.partition(similarity[:, start:end], -k, axis=1)[:, -k:]
                 closeness[:, c] = nearest.mean(axis=1)
-        z = (closeness - closeness.max(axis=1, keepdims=True)) / NEIGHBOUR_TEMPERATURE
-        vote = np.exp(z)
-        result: NDArray[np.float32] = vote / vote.sum(axis=1, keepdims=True)
-        return result
+        return closeness
+
+
+def _vote(closeness: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Return a softmax over classes of their closeness (temperature 0.01), per segment."""
+    z = (closeness - closeness.max(axis=1, keepdims=True)) / NEIGHBOUR_TEMPERATURE
+    vote = np.exp(z)
+    result: NDArray[np.float32] = vote / vote.sum(axis=1, keepdims=True)
+    return result
 
 
 def sentences(text: str) -> list[str]:
