@@ -23,7 +23,6 @@ import random
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,10 +38,19 @@ from bot import settings  # noqa: E402
 from bot.core.content import CrisisExamples, KnowledgeBase  # noqa: E402
 from bot.core.encoding import E5Encoder, EmbeddingCache  # noqa: E402
 from bot.core.loading import load_knowledge_base  # noqa: E402
-from bot.core.matching import Match, Matcher  # noqa: E402
+from bot.core.matching import INTENT_PREFIX, Match, Matcher  # noqa: E402
 from bot.core.safety import CrisisDetector  # noqa: E402
 from bot.core.semantic import INTENT_LABELS, SemanticLayer, TrainingSet, sentences  # noqa: E402
-from bot.core.understanding import CRISIS_LABEL, Decision, Tuning, Verdict, decide  # noqa: E402
+from bot.core.understanding import (  # noqa: E402
+    CRISIS_LABEL,
+    Decision,
+    Tuning,
+    Verdict,
+    confidence_features,
+    decide,
+    for_language,
+    fused_scores,
+)
 
 MARK_START = "<!-- crossval-bench:start -->"
 MARK_END = "<!-- crossval-bench:end -->"
@@ -207,15 +215,18 @@ class Scores:
 
 
 def score(observations: list[Observation], tuning: Tuning,
-          readings: dict[int, Any] | None = None) -> dict[str, Scores]:
-    """Decide every observation with `tuning`; return Scores per language and 'all'."""
+          readings: dict[int, Any] | None = None,
+          by_fold: dict[int, Tuning] | None = None) -> dict[str, Scores]:
+    """Decide every observation with `tuning` (or its fold's, from `by_fold`); return Scores
+    per language and 'all'."""
     result: dict[str, Scores] = defaultdict(Scores)
     for index, obs in enumerate(observations):
         if obs.phrase_crisis:
             decision = Decision(Verdict.CRISIS)
         else:
             reading = readings[index] if readings is not None else None
-            decision = decide(obs.ranked, reading, tuning,  # type: ignore[arg-type]
+            chosen = by_fold[obs.item.fold] if by_fold is not None else tuning
+            decision = decide(obs.ranked, reading, chosen,
                               obs.item.lang)
         for key in (obs.item.lang, "all"):
             result[key].add(obs.item.expect, decision)
@@ -229,28 +240,127 @@ def read_all(observations: list[Observation],
             for i, obs in enumerate(observations)}
 
 
-def grid(danger: Tuning) -> Iterator[Tuning]:
-    """The tunings `--sweep` tries (the crisis detector's settings are chosen first)."""
-    for weight, sentence, answer, candidate, margin in itertools.product(
-            (0.3, 0.4, 0.5, 0.6), (0.0, 0.3), (0.25, 0.3, 0.35, 0.4), (0.15, 0.2, 0.25, 0.3),
-            (0.05, 0.1, 0.15)):
-        yield dataclasses.replace(danger, semantic_weight=weight, sentence_weight=sentence,
-                                  answer=answer, candidate=candidate, margin=margin)
+def best_labels(observations: list[Observation], readings: dict[int, Any],
+                tuning: Tuning) -> list[tuple[int, str, dict[str, float]]]:
+    """Return (index, best label, fused scores) of every held-out message that is not about
+    danger and that the phrase rules leave alone."""
+    result = []
+    for index in range(len(observations)):
+        obs = observations[index]
+        if obs.phrase_crisis or obs.item.expect in ("@crisis", "@not_crisis"):
+            continue
+        ranked = [m for m in obs.ranked if m.topic != CRISIS_LABEL]
+        scores = fused_scores(ranked, readings[index], for_language(tuning, obs.item.lang))
+        result.append((index, max(scores, key=scores.__getitem__), scores))
+    return result
+
+
+def ranking_settings(observations: list[Observation], readings: dict[int, Any],
+                     tuning: Tuning) -> Tuning:
+    """Choose the semantic weight and the last sentence's share that put the right label
+    first most often (topics, intents and out of scope)."""
+    def top1(trial: Tuning) -> float:
+        picked = best_labels(observations, readings, trial)
+        return float(np.mean([best == observations[i].item.expect for i, best, _ in picked]))
+    return max((dataclasses.replace(tuning, semantic_weight=w, sentence_weight=s,
+                                    semantic_weight_by_language=())
+                for w, s in itertools.product((0.3, 0.4, 0.5, 0.6, 0.7), (0.0, 0.2, 0.4))),
+               key=top1)
+
+
+def fit_logistic(x: NDArray[np.float64], y: NDArray[np.float64],
+                 l2: float = 1e-3, steps: int = 3000) -> tuple[float, ...]:
+    """Fit P(y=1) = sigmoid(bias + w.x); return (bias, *w) on the features' own scale."""
+    mean, spread = x.mean(axis=0), x.std(axis=0) + 1e-9
+    z = (x - mean) / spread
+    w, b = np.zeros(x.shape[1]), 0.0
+    for _ in range(steps):
+        error = 1.0 / (1.0 + np.exp(-(z @ w + b))) - y
+        w -= 0.5 * (z.T @ error / len(y) + l2 * w)
+        b -= 0.5 * float(error.mean())
+    raw = w / spread
+    return (round(b - float(raw @ mean), 4), *(round(float(v), 4) for v in raw))
+
+
+def confidence_examples(observations: list[Observation], readings: dict[int, Any],
+                        tuning: Tuning) -> tuple[NDArray[np.float64], NDArray[np.float64],
+                                                 NDArray[np.int64]]:
+    """Return the answer confidence's features of every held-out message whose best label
+    is a topic, whether that topic was right, and the message's fold."""
+    picked = [(i, best, scores) for i, best, scores in best_labels(observations, readings, tuning)
+              if not best.startswith(INTENT_PREFIX)]
+    x = np.array([confidence_features(scores, [m for m in observations[i].ranked
+                                               if m.topic != CRISIS_LABEL], readings[i])
+                  for i, _, scores in picked])
+    y = np.array([float(best == observations[i].item.expect) for i, best, _ in picked])
+    return x, y, np.array([observations[i].item.fold for i, _, _ in picked])
+
+
+def inner_confidences(observations: list[Observation], readings: dict[int, Any],
+                      tuning: Tuning, folds: int) -> dict[int, Tuning]:
+    """Return, per fold, `tuning` with confidence weights fitted without that fold, so each
+    held-out message is decided by a confidence that never saw it."""
+    x, y, fold_of = confidence_examples(observations, readings, tuning)
+    return {k: dataclasses.replace(tuning, confidence_weights=fit_logistic(
+        x[fold_of != k], y[fold_of != k])) for k in range(folds)}
+
+
+def confidence_settings(observations: list[Observation], readings: dict[int, Any],
+                        tuning: Tuning, folds: int, min_oos_rejected: float) -> Tuning:
+    """Fit the answer confidence and choose how it is used.
+
+    The confidence learns, from held-out messages whose best label is a topic, whether that
+    topic was right. On confidences that did not see the message's fold
+    (`inner_confidences`), the answer threshold and margin, the lexical score from which the
+    lexical matcher's own best topic is answered, and each language's semantic weight are
+    the ones that decide best (`Scores.objective`). Choices are then offered down to the
+    lowest confidence that still rejects `min_oos_rejected` of held-out out-of-scope
+    messages: a choice helps someone whose question was understood only half, but offering
+    topics to every off-topic message is noise. The weights kept are fitted on all of them.
+    """
+    inner = inner_confidences(observations, readings, tuning, folds)
+
+    def decided(trial: Tuning) -> Scores:
+        by_fold = {k: dataclasses.replace(trial, confidence_weights=t.confidence_weights)
+                   for k, t in inner.items()}
+        return score(observations, trial, readings, by_fold)["all"]
+
+    def objective(trial: Tuning) -> float:
+        return decided(trial).objective()
+    best = max((dataclasses.replace(tuning, answer=round(float(answer), 2),
+                                    candidate=round(float(answer), 2), margin=margin)
+                for answer, margin in itertools.product(
+                    np.arange(0.5, 0.91, 0.05), (0.0, 0.03, 0.06, 0.1))),
+               key=objective)
+    best = max((dataclasses.replace(best, lexical_sure=sure)
+                for sure in (0.5, 0.55, 0.6, 0.65, 0.7, 0.8, 1.01)), key=objective)
+    best = with_language_weights(observations, readings, best, inner)
+    for lower in np.arange(best.answer - 0.3, best.answer, 0.05):
+        trial = dataclasses.replace(best, candidate=round(float(lower), 2))
+        result = decided(trial)
+        if result.rate(result.oos_rejected, result.oos) >= min_oos_rejected:
+            best = trial
+            break
+    x, y, _ = confidence_examples(observations, readings, best)
+    return dataclasses.replace(best, confidence_weights=fit_logistic(x, y))
 
 
 def with_language_weights(observations: list[Observation], readings: dict[int, Any],
-                          tuning: Tuning) -> Tuning:
-    """Give a language its own semantic weight where that scores better on its items."""
-    tuning = dataclasses.replace(tuning, semantic_weight_by_language=())
+                          tuning: Tuning, inner: dict[int, Tuning]) -> Tuning:
+    """Give a language its own semantic weight where its held-out messages are decided
+    clearly better with it (the encoder reads some languages less well than others)."""
     overrides = []
     for lang in ("fi", "en", "ar", "so", "fa", "ru"):
-        mine = [i for i, o in enumerate(observations) if o.item.lang == lang]
-        subset = [observations[i] for i in mine]
-        sub_readings = {k: readings[i] for k, i in enumerate(mine)}
-        def objective(weight: float, subset: list[Observation] = subset,
-                      sub_readings: dict[int, Any] = sub_readings) -> float:
-            trial = dataclasses.replace(tuning, semantic_weight=weight)
-            return score(subset, trial, sub_readings)["all"].objective()
+        indices = [i for i, o in enumerate(observations) if o.item.lang == lang]
+        mine = [observations[i] for i in indices]
+        mine_readings = {k: readings[i] for k, i in enumerate(indices)}
+
+        def objective(weight: float, mine: list[Observation] = mine,
+                      mine_readings: dict[int, Any] = mine_readings) -> float:
+            by_fold = {k: dataclasses.replace(tuning, semantic_weight=weight,
+                                              confidence_weights=t.confidence_weights)
+                       for k, t in inner.items()}
+            return score(mine, tuning, mine_readings, by_fold)["all"].objective()
         best = max((0.2, 0.3, 0.4, 0.5, 0.6, 0.7), key=objective)
         if best != tuning.semantic_weight and objective(best) > objective(
                 tuning.semantic_weight) + 0.005:
@@ -361,6 +471,9 @@ def main() -> int:
     parser.add_argument("--max-near-misses", type=float, default=0.10,
                         help="share of held-out near misses ('fire insurance') the crisis "
                         "detector may flag")
+    parser.add_argument("--min-oos-rejected", type=float, default=0.90,
+                        help="share of held-out out-of-scope messages that must still get "
+                        "the honest 'I don't know' (chooses down to where choices are offered)")
     args = parser.parse_args()
     kb = load_knowledge_base(settings.content_root(), settings.topics_spec())
     items = items_of(kb, args.folds)
@@ -383,18 +496,20 @@ def main() -> int:
         print(f"crisis detector for at most {args.max_false_crisis:.1%} false alarms on "
               f"held-out ordinary messages and {args.max_near_misses:.0%} on near misses: "
               f"{danger}", file=sys.stderr)
-        best = max(grid(danger.tuning), key=lambda t: score(observations, t, readings)
-                   ["all"].objective())
-        tuning = with_language_weights(observations, readings, best)
+        tuning = ranking_settings(observations, readings, danger.tuning)
+        tuning = confidence_settings(observations, readings, tuning, args.folds,
+                                     args.min_oos_rejected)
         print(f"best tuning: {tuning}")
     rows = {
         "lexical matcher alone": score(observations, tuning, None),
-        "lexical + semantic (the assistant)": score(observations, tuning, readings),
+        "lexical + semantic (the assistant)": score(
+            observations, tuning, readings,
+            inner_confidences(observations, readings, tuning, args.folds)),
         "semantic alone": score(observations,
                                 dataclasses.replace(tuning, semantic_weight=1.0,
                                                     semantic_weight_by_language=()), readings),
     }
-    counts = defaultdict(int)
+    counts: dict[str, int] = defaultdict(int)
     for it in items:
         counts["topic" if not it.expect.startswith("@") else it.expect] += 1
     text = (f"Command: `python bench/crossval.py{' --sweep' if args.sweep else ''} --write` "

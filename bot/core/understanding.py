@@ -5,7 +5,9 @@
     lexical ranking  `Matcher`: keywords, typos, office words, Latin-letter ar/fa/ru
     semantic ranking `SemanticLayer`: stories, slang, learner grammar, out of scope
     decision         the two rankings fused into one: answer, offer choices, an
-                     intent (greeting, thanks, handoff), or "I don't know"
+                     intent (greeting, thanks, handoff), or "I don't know"; how sure
+                     to be before answering is a learned estimate of the chance that
+                     the best topic is right (`answer_confidence`)
 
 Every number in `Tuning` was chosen by cross-validation on the content's own example
 messages (`python bench/crossval.py`), never on an evaluation file.
@@ -18,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
+from numpy.typing import NDArray
 
 from bot.core.matching import INTENT_PREFIX, Match, Matcher
 from bot.core.safety import CrisisDetector
@@ -34,25 +37,38 @@ class Tuning:
     """The decision's thresholds and weights.
 
     Chosen with `python bench/crossval.py --sweep` (5-fold on the content's own examples;
-    the figures are in docs/benchmarks.md). The lexical-only values are the earlier
-    matcher's, cross-validated the same way.
+    the figures are in docs/benchmarks.md), in three steps: the crisis detector's settings;
+    the weights that rank the right label first most often; then the answer confidence and
+    the thresholds that decide best (right answers, honest "I don't know"s, few confident
+    mistakes). The lexical-only values are the earlier matcher's, cross-validated the same way.
     """
 
     semantic_weight: float = 0.5
     """Share of the semantic probability in a fused score; the rest is the lexical score."""
-    semantic_weight_by_language: tuple[tuple[str, float], ...] = (("so", 0.3),)
-    """The share for a reader's language where cross-validation found another one better
-    (the encoder reads some languages less well than others)."""
-    sentence_weight: float = 0.0
+    semantic_weight_by_language: tuple[tuple[str, float], ...] = (("so", 0.3), ("ru", 0.6))
+    """The share for a reader's language where its held-out messages are decided clearly
+    better with another one (the encoder reads Somali less well than the others)."""
+    sentence_weight: float = 0.2
     """In a message of several sentences, the share of the question's own sentence (the
     last one) in the semantic probabilities; the rest is the whole message."""
-    answer: float = 0.30
-    """A fused score at least this, with no close rival, is answered directly."""
-    candidate: float = 0.30
-    """Below this the assistant says honestly that it does not know."""
-    margin: float = 0.10
-    """A rival within this of the best is offered beside it instead of guessing."""
+    answer: float = 0.70
+    """An answer confidence (the estimated chance that the best topic is right) at least
+    this, with no close rival, is answered directly."""
+    candidate: float = 0.65
+    """Below this confidence the assistant says honestly that it does not know."""
+    margin: float = 0.06
+    """A rival within this fused score of the best is offered beside it instead of guessing."""
+    lexical_sure: float = 0.65
+    """A best topic that the lexical matcher also puts first with at least this score is
+    answered whatever the confidence says (the encoder reads some languages poorly)."""
+    confidence_weights: tuple[float, ...] = (
+        -0.3459, -0.3949, 6.6821, 3.5349, -1.146, 0.424, 0.5356, -4.1807, 1.2444)
+    """The answer confidence's logistic weights: a bias, then one per feature of
+    `CONFIDENCE_FEATURES`, fitted on held-out example messages by `bench/crossval.py`."""
     intent: float = 0.40
+    sentence_topic: float = 0.30
+    """Semantic probability from which one sentence is clearly about a topic ("Hi! How do I
+    register at Kela?" answers the question, not the greeting)."""
     crisis: float = 0.51
     """Crisis probability of the whole message from which the semantic detector fires."""
     sentence_crisis: float = 0.62
@@ -128,9 +144,7 @@ def decide(ranked: list[Match], reading: Reading | None, tuning: Tuning,
     ranked = [m for m in ranked if m.topic != CRISIS_LABEL]
     if reading is None:
         return _decide_lexical(ranked, tuning, lang)
-    weights = dict(tuning.semantic_weight_by_language)
-    if reader_lang in weights:
-        tuning = replace(tuning, semantic_weight=weights[reader_lang])
+    tuning = for_language(tuning, reader_lang)
     scores = fused_scores(ranked, reading, tuning)
     order = sorted(scores, key=lambda label: -scores[label])
     best = order[0]
@@ -144,15 +158,72 @@ def decide(ranked: list[Match], reading: Reading | None, tuning: Tuning,
             return Decision(Verdict.FALLBACK, score=top, lang=lang)
         return Decision(Verdict.INTENT, (best.removeprefix(INTENT_PREFIX),), top, lang)
     topics = [label for label in order if not label.startswith(INTENT_PREFIX)]
-    if top < tuning.candidate:
-        return Decision(Verdict.FALLBACK, score=top, lang=lang)
+    features = confidence_features(scores, ranked, reading)
+    confidence = answer_confidence(features, tuning)
+    if features[LEXICAL_AGREES] and features[LEXICAL_BEST] >= tuning.lexical_sure:
+        confidence = max(confidence, tuning.answer)  # the lexical matcher is sure of it
+    if confidence < tuning.candidate:
+        return Decision(Verdict.FALLBACK, score=confidence, lang=lang)
     rivals = [t for t in topics[1:3] if top - scores[t] <= tuning.margin]
     second = _second_topic(reading, best, tuning)
     if second and second not in rivals:
         rivals = [second, *rivals][:2]  # a message about two things offers both
-    if top >= tuning.answer and not rivals:
-        return Decision(Verdict.ANSWER, (best,), top, lang)
-    return Decision(Verdict.CANDIDATES, (best, *rivals), top, lang)
+    if confidence >= tuning.answer and not rivals:
+        return Decision(Verdict.ANSWER, (best,), confidence, lang)
+    return Decision(Verdict.CANDIDATES, (best, *rivals), confidence, lang)
+
+
+CONFIDENCE_FEATURES = (
+    "fused score of the best topic",
+    "its lead over the next label (topic or intent)",
+    "its lead over the next topic",
+    "the highest semantic probability of any label",
+    "1 if the lexical matcher's best topic is the same, else 0",
+    "the lexical matcher's best score",
+    "the semantic probability of out of scope",
+    "the best topic's highest semantic probability in any one sentence (or the whole)",
+)
+LEXICAL_AGREES, LEXICAL_BEST = 4, 5
+"""What the answer confidence looks at. A fused score alone says little: a story spreads
+its probability over several topics, yet when both rankings agree and the best leads
+clearly it is usually right; a close out-of-scope or intent label says the opposite."""
+
+
+def confidence_features(scores: dict[str, float], ranked: list[Match],
+                        reading: Reading) -> NDArray[np.float64]:
+    """Return the features of `CONFIDENCE_FEATURES` for the best-scoring topic."""
+    order = sorted(scores, key=lambda label: -scores[label])
+    best = next(label for label in order if not label.startswith(INTENT_PREFIX))
+    top = scores[best]
+    rival = max((scores[label] for label in order if label != best), default=0.0)
+    rival_topic = max((scores[label] for label in order
+                       if label != best and not label.startswith(INTENT_PREFIX)), default=0.0)
+    column = reading.labels.index(best)
+    lexical_best = next((m for m in ranked if not m.is_intent), None)
+    per_sentence = reading.sentences[:, column].max() if len(reading.sentences) else (
+        reading.whole[column])
+    return np.array([
+        top, top - rival, top - rival_topic, float(reading.whole.max()),
+        float(lexical_best is not None and lexical_best.topic == best),
+        ranked[0].score if ranked else 0.0,
+        float(reading.whole[reading.labels.index(OUT_OF_SCOPE)]) if OUT_OF_SCOPE in
+        reading.labels else 0.0,
+        float(per_sentence)])
+
+
+def answer_confidence(features: NDArray[np.float64], tuning: Tuning) -> float:
+    """Return the estimated chance that the best topic is what the message is about."""
+    bias, *weights = tuning.confidence_weights
+    z = bias + float(np.dot(weights, features))
+    return float(1.0 / (1.0 + np.exp(-z)))
+
+
+def for_language(tuning: Tuning, reader_lang: str | None) -> Tuning:
+    """Return `tuning` with the semantic weight of the reader's language, where it has one."""
+    weights = dict(tuning.semantic_weight_by_language)
+    if reader_lang in weights:
+        return replace(tuning, semantic_weight=weights[reader_lang])
+    return tuning
 
 
 def semantic_crisis(reading: Reading, tuning: Tuning, lexical_crisis: float = 0.0) -> bool:
@@ -186,11 +257,11 @@ def _topic_in_a_sentence(reading: Reading, tuning: Tuning) -> str | None:
         labels, p = reading.labels, reading.whole
         best = int(np.argmax([0.0 if x.startswith(INTENT_PREFIX) else float(v)
                               for x, v in zip(labels, p, strict=True)]))
-        return labels[best] if p[best] >= tuning.answer else None
+        return labels[best] if p[best] >= tuning.sentence_topic else None
     for row in reading.sentences[::-1]:  # the question is usually at the end
         best = int(np.argmax(row))
         label = reading.labels[best]
-        if not label.startswith(INTENT_PREFIX) and row[best] >= tuning.answer:
+        if not label.startswith(INTENT_PREFIX) and row[best] >= tuning.sentence_topic:
             return label
     return None
 
