@@ -13,9 +13,17 @@ import pytest
 from bot.core.assistant import Assistant
 from bot.core.encoding import E5Encoder, EmbeddingCache
 from bot.core.languages import SUPPORTED
+from bot.core.matching import Match
 from bot.core.replies import Message, ReplyKind
 from bot.core.romanising import chat_spelling, latin_spellings
-from bot.core.semantic import TrainingSet, sentences
+from bot.core.semantic import Reading, TrainingSet, sentences
+from bot.core.understanding import (
+    CONFIDENCE_FEATURES,
+    Tuning,
+    answer_confidence,
+    confidence_features,
+    fused_scores,
+)
 from tests.understanding_cases import (
     CRISIS_CASES,
     LATIN_LETTER_CASES,
@@ -215,3 +223,21 @@ def test_every_language_teaches_crisis_examples_and_near_misses(assistant: Assis
         assert len(pack.intents["out_of_scope"]) >= 60, lang
         for entry_id in pack.entries:
             assert len(pack.examples_of(entry_id)) >= 25, (lang, entry_id)
+
+
+def test_the_answer_confidence_has_one_weight_per_feature_and_a_bias() -> None:
+    assert len(Tuning().confidence_weights) == len(CONFIDENCE_FEATURES) + 1
+
+
+def test_a_topic_that_leads_clearly_is_trusted_more_than_a_close_call() -> None:
+    labels = ("tax-card", "kela-coverage", "@out_of_scope")
+    reading = Reading(labels, np.array([0.5, 0.3, 0.2], dtype=np.float32),
+                      np.zeros((0, 3), dtype=np.float32), np.zeros((1, 2), dtype=np.float32))
+    tuning = Tuning()
+
+    def confidence(rival_score: float) -> float:
+        ranked = [Match("tax-card", 0.5, "en"), Match("kela-coverage", rival_score, "en")]
+        scores = fused_scores(ranked, reading, tuning)
+        return answer_confidence(confidence_features(scores, ranked, reading), tuning)
+
+    assert confidence(0.1) > tuning.answer > confidence(0.48)
