@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot import settings
 from bot.core.assistant import Assistant
 from bot.core.encoding import PARALLEL_FROM_CHUNKS, E5Encoder, EmbeddingCache, Vectors
 from bot.core.semantic import TrainingSet
@@ -111,7 +112,7 @@ def test_a_parallel_fill_is_reused_after_a_restart_and_only_changed_texts_are_en
 
 @pytest.mark.parametrize(("thread_safe", "threads", "store"), [
     (False, 2, True),   # an encoder that does not say it is thread-safe
-    (True, 1, True),    # one thread
+    (True, 1, True),    # OHJAAMO_ENCODE_THREADS=1
     (True, 2, False),   # people's questions, never stored
 ])
 def test_otherwise_the_cache_encodes_on_the_calling_thread(
@@ -125,3 +126,9 @@ def test_otherwise_the_cache_encodes_on_the_calling_thread(
     assert encoder.threads == {threading.get_ident()}
     np.testing.assert_array_equal(vectors, one_by_one[:40])
 
+
+def test_the_encode_threads_setting_is_at_least_one() -> None:
+    assert settings.encode_threads({}) == 2
+    assert settings.encode_threads({"OHJAAMO_ENCODE_THREADS": "1"}) == 1
+    with pytest.raises(settings.SettingError, match="OHJAAMO_ENCODE_THREADS"):
+        settings.encode_threads({"OHJAAMO_ENCODE_THREADS": "0"})

@@ -37,7 +37,8 @@ ENCODE_CHUNK = 256
 FILL_THREADS = 2
 """Threads that encode the content's examples when the cache lacks many of them (the first
 start: about 26,000 texts). Two: the bot's machines and CI have two cores; never more
-threads than `os.cpu_count()`. A person's message is always encoded on one thread."""
+threads than `os.cpu_count()`. The deployer's OHJAAMO_ENCODE_THREADS (1: one core) is passed
+in by the composition root. A person's message is always encoded on one thread."""
 PARALLEL_FROM_CHUNKS = 4
 """A fill of fewer than this many chunks of ENCODE_CHUNK texts (a reload with a few hundred
 new phrasings, while people are writing) stays on one thread, leaving the other core to
