@@ -157,7 +157,8 @@ def _assistant() -> Any:
 
     return Assistant.from_content(settings.content_root(), settings.topics_spec(),
                                   cache_dir=settings.cache_dir(),
-                                  encoder=settings.semantic_on())
+                                  encoder=settings.semantic_on(),
+                                  encode_threads=settings.encode_threads())
 
 
 def _run(args: argparse.Namespace) -> int:

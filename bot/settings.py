@@ -94,6 +94,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OHJAAMO_CACHE", "./data/cache",
             "Folder for the content's sentence vectors and trained models, so a restart with "
             "unchanged content starts fast (safe to delete)."),
+    Setting("OHJAAMO_ENCODE_THREADS", "2",
+            "Threads that encode the content's examples the vector cache does not have yet "
+            "(the first start, a new encoder), at most one per core; 1 keeps it to one core. "
+            "A person's message is always encoded on one thread."),
     Setting("OHJAAMO_SEMANTIC", "on",
             "'on': understand meaning with the offline e5 encoder (falls back to 'off' by "
             "itself if it cannot load); 'off': the lexical matcher only."),
@@ -132,6 +136,11 @@ def topics_spec(environ: dict[str, str] | None = None) -> Path | None:
 def cache_dir(environ: dict[str, str] | None = None) -> Path:
     """Return the folder for the embedding cache."""
     return Path(get("OHJAAMO_CACHE", environ))
+
+
+def encode_threads(environ: dict[str, str] | None = None) -> int:
+    """Return how many threads may fill the vector cache (at least 1)."""
+    return get_int("OHJAAMO_ENCODE_THREADS", environ, minimum=1)
 
 
 def semantic_on(environ: dict[str, str] | None = None) -> bool:

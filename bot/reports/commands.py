@@ -84,7 +84,8 @@ def _unanswered(args: argparse.Namespace) -> int:
     grouped_by = ""
     if texts:  # the encoder takes a moment to load: only when there is something to group
         encoder = load_encoder() if kb is not None and settings.semantic_on() else None
-        chosen = grouping(kb, encoder, EmbeddingCache(settings.cache_dir()))
+        chosen = grouping(kb, encoder, EmbeddingCache(settings.cache_dir(),
+                                                      settings.encode_threads()))
         groups = group_unanswered(texts, kb, chosen.vectorise, chosen.similar)
         grouped_by = chosen.name
     where = f"in {args.lang}" if args.lang else "in all languages"

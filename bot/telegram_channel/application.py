@@ -27,7 +27,7 @@ from bot.activities.board import ActivityBoard, CatalogueFile
 from bot.booking.appointments import AppointmentBook, Clock, system_clock
 from bot.booking.coaches import load_coaches
 from bot.core.assistant import Assistant
-from bot.core.encoding import Encoder, load_encoder
+from bot.core.encoding import FILL_THREADS, Encoder, load_encoder
 from bot.core.languages import SUPPORTED
 from bot.core.live_content import LiveContent
 from bot.duty.desk import DutyDesk
@@ -107,6 +107,8 @@ class ChannelConfig:
     """Where the content's sentence vectors and models are kept (OHJAAMO_CACHE)."""
     semantic: bool = field(default_factory=settings.semantic_on)
     """Whether to understand meaning with the encoder (OHJAAMO_SEMANTIC) or words only."""
+    encode_threads: int = FILL_THREADS
+    """Threads that encode the examples missing from the cache (OHJAAMO_ENCODE_THREADS)."""
     send_timeout: float = 5.0
     order_per_topic: bool = True
     """Keep update order per forum topic in groups (False: per group, the old way, which
@@ -167,6 +169,7 @@ class ChannelConfig:
             reload_seconds=settings.get_int("OHJAAMO_RELOAD_SECONDS"),
             unanswered_days=settings.get_int("OHJAAMO_UNANSWERED_DAYS", minimum=1),
             cache_dir=settings.cache_dir(), semantic=settings.semantic_on(),
+            encode_threads=settings.encode_threads(),
             send_timeout=settings.get_int("OHJAAMO_SEND_TIMEOUT", minimum=1),
             send_patience=settings.get_int("OHJAAMO_SEND_PATIENCE", minimum=1),
             alert_concurrency=settings.get_int("OHJAAMO_ALERT_CONCURRENCY", minimum=1),
@@ -187,7 +190,7 @@ class ChannelConfig:
         reload encodes only the phrasings that are new.
         """
         return Assistant.from_content(root, self.topics_spec, cache_dir=self.cache_dir,
-                                      encoder=self.encoder)
+                                      encoder=self.encoder, encode_threads=self.encode_threads)
 
     def live_content(self) -> LiveContent:
         """Return the content to serve: checked, built, kept as the last good version."""
