@@ -61,6 +61,43 @@ def test_crisis_wins_over_a_topic_in_the_same_message(assistant: Assistant, lang
     assert assistant.reply_to(Message(text, lang)).kind == ReplyKind.CRISIS
 
 
+# Danger now, and a question about it (written for these tests).
+DANGER_AND_A_QUESTION = {
+    "en": "my husband is beating me right now and i locked myself in the toilet. is there a "
+          "shelter for women and kids in kemi?",
+    "fi": "mieheni lyö minua nyt ja olen lukittautunut vessaan. onko kemissä turvakotia "
+          "naisille ja lapsille?",
+    "ru": "муж сейчас бьёт меня, я закрылась в ванной. есть ли в кеми приют для женщин с "
+          "детьми?",
+    "ar": "زوجي يضربني الآن وأنا مقفلة على نفسي في الحمام. هل يوجد ملجأ للنساء والأطفال في "
+          "كيمي؟",
+    "fa": "شوهرم همین الان مرا می‌زند و خودم را در حمام قفل کرده‌ام. در کمی خانه امن برای "
+          "زنان و بچه‌ها هست؟",
+    "so": "ninkaygu hadda wuu i garaacayaa, waxaan isku xiray musqusha. ma jiraa hoy "
+          "haweenka iyo carruurta Kemi?",
+}
+
+
+@LANGUAGES
+def test_danger_with_a_question_gets_emergency_help_first_then_the_answer_as_a_button(
+        assistant: Assistant, lang: str) -> None:
+    reply = assistant.reply_to(Message(DANGER_AND_A_QUESTION[lang], lang))
+
+    assert reply.kind == ReplyKind.CRISIS
+    assert registry(assistant)["emergency"].number in reply.text.splitlines()[0]
+    pressed = [(b.action, b.value) for row in reply.buttons for b in row]
+    assert pressed[0][0] is Action.CONTACT_ME
+    assert (Action.TOPIC, "domestic-violence") in pressed
+
+
+@LANGUAGES
+def test_danger_alone_gets_no_guessed_topic_buttons(assistant: Assistant, lang: str) -> None:
+    reply = assistant.reply_to(Message(CRISIS[lang][1], lang))  # a baby not breathing
+
+    assert reply.kind == ReplyKind.CRISIS
+    assert [b.action for row in reply.buttons for b in row] == [Action.CONTACT_ME, Action.MENU]
+
+
 @LANGUAGES
 def test_a_crisis_in_another_language_is_still_recognised(assistant: Assistant,
                                                           lang: str) -> None:

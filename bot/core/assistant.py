@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 
 from bot.core.content import KnowledgeBase
@@ -20,6 +21,7 @@ from bot.core.understanding import Decision, Tuning, Understanding, Verdict
 SWITCH_CONFIDENCE = 0.9
 MIN_WORDS_TO_SWITCH = 3
 RELATED_BUTTONS = 3
+CRISIS_TOPIC_BUTTONS = 2
 
 
 class Assistant:
@@ -76,7 +78,7 @@ class Assistant:
     def _reply_for(self, decision: Decision, lang: str) -> Reply:
         """Turn the understanding's decision into a reply in `lang`."""
         if decision.verdict is Verdict.CRISIS:
-            return self.crisis_reply(lang)
+            return self.crisis_reply(lang, decision.topics)
         if decision.verdict is Verdict.INTENT:
             match = Match(INTENT_PREFIX + decision.topics[0], decision.score, lang)
             return self._intent_reply(match, lang)
@@ -164,10 +166,13 @@ class Assistant:
         """Return a kind hello with the menu."""
         return self._intent_reply(Match(INTENT_PREFIX + "greeting", 1.0, lang), lang)
 
-    def crisis_reply(self, lang: str) -> Reply:
-        """Return emergency help: numbers first, then an offer of a coach."""
+    def crisis_reply(self, lang: str, asked: Sequence[str] = ()) -> Reply:
+        """Return emergency help: numbers first, then an offer of a coach, then the topics
+        the message also asked about ("he hits me, where is a shelter?"), as buttons."""
         pack = self.kb.packs[lang]
-        rows = ((Button(pack.text("button_contact_me"), Action.CONTACT_ME),),
+        topics = [(Button(self.kb.title(t, lang), Action.TOPIC, t),)
+                  for t in asked[:CRISIS_TOPIC_BUTTONS] if self.kb.has_topic(t)]
+        rows = ((Button(pack.text("button_contact_me"), Action.CONTACT_ME),), *topics,
                 (Button(pack.text("button_menu"), Action.MENU),))
         return Reply(ReplyKind.CRISIS, lang, pack.text("crisis"), topic="crisis", score=1.0,
                      buttons=rows)

@@ -65,10 +65,17 @@ class Reading:
     """Crisis probability per segment (the whole message first, then each sentence), as
     the danger model says (column 0) and as its nearest examples vote (column 1)."""
 
+    def danger_per_segment(self, neighbour_weight: float) -> NDArray[np.float32]:
+        """Return the crisis probability of the whole message, then of each sentence, the
+        two opinions blended with `neighbour_weight`."""
+        blended: NDArray[np.float32] = ((1 - neighbour_weight) * self.danger[:, 0]
+                                        + neighbour_weight * self.danger[:, 1])
+        return blended
+
     def crisis(self, neighbour_weight: float) -> tuple[float, float]:
         """Return the crisis probability of the whole message and the highest of any of
-        its sentences, the two opinions blended with `neighbour_weight`."""
-        blended = (1 - neighbour_weight) * self.danger[:, 0] + neighbour_weight * self.danger[:, 1]
+        its sentences."""
+        blended = self.danger_per_segment(neighbour_weight)
         return float(blended[0]), float(blended[1:].max()) if len(blended) > 1 else 0.0
 
 
@@ -192,7 +199,7 @@ class SemanticLayer:
                   + NEIGHBOUR_WEIGHT * _vote(closeness[:, self._topic_columns]))
         columns = self._crisis_columns
         danger = np.stack([self.danger.probabilities(vectors)[:, columns].sum(axis=1),
-                           _vote(closeness)[:, columns].sum(axis=1)],
+                           danger_vote(closeness, columns)],
                           axis=1).astype(np.float32)
         return Reading(self.labels, topics[0], topics[1:], danger)
 
@@ -229,6 +236,21 @@ def _vote(closeness: NDArray[np.float32]) -> NDArray[np.float32]:
     z = (closeness - closeness.max(axis=1, keepdims=True)) / NEIGHBOUR_TEMPERATURE
     vote = np.exp(z)
     result: NDArray[np.float32] = vote / vote.sum(axis=1, keepdims=True)
+    return result
+
+
+def danger_vote(closeness: NDArray[np.float32], crisis_columns: list[int]) -> NDArray[np.float32]:
+    """Return the neighbours' crisis probability per segment: the kinds of danger vote as
+    one class, as close as the closest kind.
+
+    Summing each kind's own vote counts danger eleven times over for a message that is
+    about as close to everything (Latin-letter Persian or Arabic often is: the encoder puts
+    all such texts near each other). Cross-validated on the content, the pooled vote
+    catches as many held-out crisis examples at the same false alarms."""
+    others = np.delete(closeness, crisis_columns, axis=1)
+    pooled = np.concatenate([closeness[:, crisis_columns].max(axis=1, keepdims=True), others],
+                            axis=1)
+    result: NDArray[np.float32] = _vote(pooled)[:, 0]
     return result
 
 
