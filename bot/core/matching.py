@@ -241,37 +241,44 @@ class _WordIndex:
 
 
 class _NgramIndex:
-    """TF-IDF over character n-grams, one vector per question, best question per document."""
+    """TF-IDF over character n-grams, one vector per question, best question per document.
+
+    The postings are kept as one sorted array per kind (compressed sparse columns: the
+    questions and weights of n-gram `i` are `rows[starts[i]:starts[i + 1]]`), built with a
+    few numpy passes: building it is most of the bot's start-up."""
 
     def __init__(self, docs: list[list[str]]) -> None:
         self.size = len(docs)
+        self.ids: dict[str, int] = {}
         owners: list[int] = []
-        vectors: list[Counter[str]] = []
+        lengths: list[int] = []
+        gram_ids: list[int] = []
+        counts: list[int] = []
         for index, doc in enumerate(docs):
             for text in doc:
                 grams = Counter(char_ngrams(text))
                 if grams:
                     owners.append(index)
-                    vectors.append(grams)
+                    lengths.append(len(grams))
+                    gram_ids.extend(self.ids.setdefault(g, len(self.ids)) for g in grams)
+                    counts.extend(grams.values())
         self.owners = np.array(owners, dtype=np.int32)
         # Questions are stored document by document, so each document's questions are one
         # contiguous run; the best of a run is a fast reduceat instead of a slow maximum.at.
         self.with_questions, self.starts = np.unique(self.owners, return_index=True)
-        document_frequency: Counter[str] = Counter()
-        for grams in vectors:
-            document_frequency.update(grams.keys())
-        count = max(len(vectors), 1)
-        self.idf = {g: math.log(1 + count / df) for g, df in document_frequency.items()}
+        ids = np.array(gram_ids, dtype=np.int64)
+        row_of = np.repeat(np.arange(len(owners)), lengths)
+        document_frequency = np.bincount(ids, minlength=len(self.ids))
+        count = max(len(owners), 1)
+        self.idf = np.log1p(count / np.maximum(document_frequency, 1))
         self.unknown_idf = math.log(1 + count)
-        postings: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
-        for row, grams in enumerate(vectors):
-            weights = {g: tf * self.idf[g] for g, tf in grams.items()}
-            norm = math.sqrt(sum(w * w for w in weights.values()))
-            for gram, weight in weights.items():
-                postings[gram][0].append(row)
-                postings[gram][1].append(weight / norm)
-        self.postings = {g: (np.array(r, dtype=np.int32), np.array(w, dtype=np.float32))
-                         for g, (r, w) in postings.items()}
+        weights = np.array(counts, dtype=np.float64) * self.idf[ids]
+        norms = np.sqrt(np.bincount(row_of, weights=weights * weights, minlength=len(owners)))
+        weights /= norms[row_of] if len(owners) else 1.0
+        order = np.argsort(ids, kind="stable")
+        self.rows = row_of[order].astype(np.int32)
+        self.weights = weights[order].astype(np.float32)
+        self.bounds = np.concatenate([[0], np.cumsum(document_frequency)])
 
     def similarity(self, folded: str) -> NDArray[np.float64]:
         """Return, per document, the best cosine similarity of `folded` with its questions."""
@@ -279,14 +286,17 @@ class _NgramIndex:
         grams = Counter(char_ngrams(folded))
         if not grams or not len(self.owners):
             return result
-        weights = {g: tf * self.idf.get(g, self.unknown_idf) for g, tf in grams.items()}
+        known = {g: self.ids.get(g) for g in grams}
+        weights = {g: tf * (self.unknown_idf if known[g] is None else float(self.idf[known[g]]))
+                   for g, tf in grams.items()}
         norm = math.sqrt(sum(w * w for w in weights.values()))
         rows, values = [], []
         for gram, weight in weights.items():
-            posting = self.postings.get(gram)
-            if posting is not None:
-                rows.append(posting[0])
-                values.append(posting[1] * (weight / norm))
+            gram_id = known[gram]
+            if gram_id is not None:
+                start, end = self.bounds[gram_id], self.bounds[gram_id + 1]
+                rows.append(self.rows[start:end])
+                values.append(self.weights[start:end] * (weight / norm))
         if not rows:
             return result
         per_question = np.bincount(np.concatenate(rows), weights=np.concatenate(values),
