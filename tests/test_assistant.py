@@ -263,3 +263,10 @@ async def test_handle_is_the_async_entry_point(assistant: Assistant, lang: str) 
     reply = await assistant.handle(Message(TAX_CARD[lang], lang))
 
     assert reply.topic == "tax-card"
+
+
+def test_an_arabic_crisis_phrase_is_found_when_and_is_joined_to_it(
+        assistant: Assistant) -> None:
+    # "My neighbour is drunk and (و) he has a knife on the stairs": the phrase rule
+    # "معه سكين" must see through the joined "and" (written for this test).
+    assert assistant.crisis.is_crisis("جاري سكران ومعه سكين على الدرج")

@@ -65,10 +65,25 @@ class CrisisDetector:
     def is_crisis(self, text: str) -> bool:
         """Return True when `text` matches a crisis phrase of any language."""
         for lang, phrases in self.phrases.items():
-            words = [w for w in stems(text, lang) if w]
-            if words and any(_appears(phrase, words) for phrase in phrases):
-                return True
+            for reading in _readings(text, lang):
+                words = [w for w in stems(reading, lang) if w]
+                if words and any(_appears(phrase, words) for phrase in phrases):
+                    return True
         return False
+
+
+def _readings(text: str, lang: str) -> list[str]:
+    """Return `text`, and for Arabic also with "and"/"so" (و, ف) taken off the front of each
+    word: they are written joined to the next word ("ومعه سكين", and he has a knife), and
+    the stemmer leaves them on, so a phrase "معه سكين" would not be found."""
+    if lang != "ar":
+        return [text]
+    unjoined = " ".join(word[1:] if word[:1] in _ARABIC_CONJUNCTIONS and len(word) >= 4
+                        else word for word in text.split())
+    return [text, unjoined] if unjoined != text else [text]
+
+
+_ARABIC_CONJUNCTIONS = ("و", "ف")
 
 
 def _appears(phrase: CrisisPhrase, words: list[str]) -> bool:
