@@ -160,6 +160,16 @@ def observe(kb: KnowledgeBase, items: list[Item], folds: int,
     return observations, layers
 
 
+def whole_from_sentences(observation: Observation) -> Observation:
+    """Return `observation` with the whole message read as the mean of its sentences."""
+    if len(observation.segments) < 2:
+        return observation
+    mean = observation.segments[1:].mean(axis=0)
+    whole = (mean / np.linalg.norm(mean))[None, :]
+    return dataclasses.replace(observation, segments=np.vstack(
+        [whole, observation.segments[1:]]).astype(np.float32))
+
+
 @dataclass
 class Scores:
     """Counts for one group of items."""
@@ -489,6 +499,10 @@ def main() -> int:
     parser.add_argument("--min-oos-rejected", type=float, default=0.90,
                         help="share of held-out out-of-scope messages that must still get "
                         "the honest 'I don't know' (chooses down to where choices are offered)")
+    parser.add_argument("--whole-from-sentences", action="store_true",
+                        help="an experiment for latency: read a message of several sentences "
+                        "with the mean of its sentence vectors in place of its own encoding "
+                        "(not with stored --observations)")
     args = parser.parse_args()
     kb = load_knowledge_base(settings.content_root(), settings.topics_spec())
     items = items_of(kb, args.folds)
@@ -500,6 +514,8 @@ def main() -> int:
     else:
         cache = EmbeddingCache(settings.cache_dir())
         observations, layers = observe(kb, items, args.folds, cache)
+        if args.whole_from_sentences:
+            observations = [whole_from_sentences(o) for o in observations]
         readings = read_all(observations, layers)
         if args.observations:
             with args.observations.open("wb") as stored:
