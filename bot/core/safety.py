@@ -34,6 +34,8 @@ TYPO_MIN_LENGTH = 6
 TYPO_CUTOFF = 85
 EXTRA_WORDS = 3
 """How many other words may stand between a phrase's words."""
+_ARABIC_CONJUNCTIONS = ("و", "ف")
+"""Arabic "and" and "so", written joined to the next word."""
 
 
 @dataclass(frozen=True)
@@ -81,9 +83,6 @@ def _readings(text: str, lang: str) -> list[str]:
     unjoined = " ".join(word[1:] if word[:1] in _ARABIC_CONJUNCTIONS and len(word) >= 4
                         else word for word in text.split())
     return [text, unjoined] if unjoined != text else [text]
-
-
-_ARABIC_CONJUNCTIONS = ("و", "ف")
 
 
 def _appears(phrase: CrisisPhrase, words: list[str]) -> bool:
