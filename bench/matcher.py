@@ -9,7 +9,9 @@ Measures, side by side, in one run on the same machine:
 - per-message latency p50/p99 of each method (warm, one message at a time);
 - lexical latency with a synthetic knowledge base 10x and 100x the size;
 - `ohjaamo ask` cold start with the embedding cache present and with an empty one, and
-  resident memory.
+  resident memory;
+- what encoding alone costs per token read, and so the least time a message of a given
+  length can take on one thread.
 
 With --write the figures replace the matcher section of docs/benchmarks.md.
 """
@@ -29,6 +31,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,7 +46,7 @@ from bot.core.evaluation import Case, Report, evaluate, read_cases  # noqa: E402
 from bot.core.loading import load_knowledge_base  # noqa: E402
 from bot.core.normalising import fold  # noqa: E402
 from bot.core.replies import Message, Reply, ReplyKind  # noqa: E402
-from bot.core.semantic import SemanticLayer  # noqa: E402
+from bot.core.semantic import SemanticLayer, sentences  # noqa: E402
 
 MARK_START = "<!-- matcher-bench:start -->"
 MARK_END = "<!-- matcher-bench:end -->"
@@ -131,6 +134,41 @@ def latencies(answer: object, cases: list[Case], repeat: int = 1) -> list[float]
             answer.reply_to(Message(case.text, case.lang))  # type: ignore[attr-defined]
             times.append((time.perf_counter() - start) * 1000)
     return times
+
+
+@dataclass(frozen=True)
+class EncodingCost:
+    """Encoding time against tokens read, fitted on the timed messages (warm, one thread)."""
+
+    fixed_ms: float
+    per_token_ms: float
+    tokens_p50: float
+    tokens_p99: float
+    encode_p50: float
+    encode_p99: float
+    within_50ms: int
+    """The most tokens a message (whole and sentences together) can have and still be
+    encoded in 50 ms, by the fit."""
+    share_over: float
+    """Share of the timed messages with more tokens than that."""
+
+
+def encoding_cost(encoder: object, cases: list[Case]) -> EncodingCost:
+    """Time the encoding of each message as the assistant encodes it (the whole message and,
+    in a longer one, each sentence), and fit time = fixed + per token x tokens."""
+    tokens, times = [], []
+    for case in cases:
+        parts = sentences(case.text)
+        segments = [case.text, *parts] if len(parts) > 1 else [case.text]
+        tokens.append(sum(encoder.token_count(s) for s in segments))  # type: ignore[attr-defined]
+        start = time.perf_counter()
+        encoder.encode(segments)  # type: ignore[attr-defined]
+        times.append((time.perf_counter() - start) * 1000)
+    per_token, fixed = (float(x) for x in np.polyfit(tokens, times, 1))
+    limit = int((50 - fixed) / per_token)
+    return EncodingCost(fixed, per_token, percentile(tokens, 0.5), percentile(tokens, 0.99),
+                        percentile(times, 0.5), percentile(times, 0.99), limit,
+                        sum(t > limit for t in tokens) / len(tokens))
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -239,10 +277,11 @@ def main() -> None:
         scale_rows.append((factor, sum(len(p.entries) for p in big.kb.packs.values()), built,
                            percentile(times, 0.5), percentile(times, 0.99)))
         del big
+    cost = encoding_cost(encoder, (cases + styled)[::2])
     warm = cold_start()
     with tempfile.TemporaryDirectory() as empty:
         first = cold_start(runs=1, cache=Path(empty))
-    text = render(rows, scale_rows, warm, first, len(cases), len(styled))
+    text = render(rows, scale_rows, warm, first, len(cases), len(styled), cost)
     print(text)
     if args.write:
         write_section(text, MARK_START, MARK_END, "Matcher")
@@ -253,7 +292,8 @@ def _pct(x: float | None) -> str:
 
 
 def render(rows: list[Row], scale_rows: list[tuple], warm: tuple[float, float],  # type: ignore[type-arg]
-           first: tuple[float, float], count: int, styled_count: int) -> str:
+           first: tuple[float, float], count: int, styled_count: int,
+           cost: EncodingCost) -> str:
     lines = [MARK_START, "", "Command: `python bench/matcher.py --write` "
              f"(Python {platform.python_version()}, {platform.machine()}, "
              f"{time.strftime('%Y-%m-%d')}).", "",
@@ -302,7 +342,18 @@ def render(rows: list[Row], scale_rows: list[tuple], warm: tuple[float, float], 
     lines += ["", f"`ohjaamo ask` cold start with the embedding cache present (whole process, "
               f"median of 5): {warm[0]:.2f} s, resident memory at most {warm[1]:.0f} MB. "
               f"First start with an empty cache (encodes and trains on every example): "
-              f"{first[0]:.1f} s, {first[1]:.0f} MB.", "", MARK_END]
+              f"{first[0]:.1f} s, {first[1]:.0f} MB.", "",
+              "What encoding alone costs (the same timed messages, each encoded as the "
+              "assistant does: whole, and sentence by sentence when it has several; one "
+              f"thread): about {cost.fixed_ms:.1f} ms + {cost.per_token_ms:.2f} ms per token "
+              f"read. Tokens per message: median {cost.tokens_p50:.0f}, p99 "
+              f"{cost.tokens_p99:.0f}; encoding time: median {cost.encode_p50:.1f} ms, p99 "
+              f"{cost.encode_p99:.1f} ms. By this fit only a message of at most "
+              f"{cost.within_50ms} tokens can be encoded within 50 ms; "
+              f"{cost.share_over:.1%} of the timed messages are longer"
+              + (", so a p99 reply time of 50 ms is out of this encoder's reach on one "
+                 "thread whatever the rest of the pipeline does." if cost.share_over > 0.01
+                 else "."), "", MARK_END]
     return "\n".join(lines)
 
 

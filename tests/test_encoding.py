@@ -17,7 +17,13 @@ import pytest
 
 from bot import settings
 from bot.core.assistant import Assistant
-from bot.core.encoding import PARALLEL_FROM_CHUNKS, E5Encoder, EmbeddingCache, Vectors
+from bot.core.encoding import (
+    MAX_ENCODED_CHARS,
+    PARALLEL_FROM_CHUNKS,
+    E5Encoder,
+    EmbeddingCache,
+    Vectors,
+)
 from bot.core.semantic import TrainingSet
 
 CHUNK = 16
@@ -132,3 +138,13 @@ def test_the_encode_threads_setting_is_at_least_one() -> None:
     assert settings.encode_threads({"OHJAAMO_ENCODE_THREADS": "1"}) == 1
     with pytest.raises(settings.SettingError, match="OHJAAMO_ENCODE_THREADS"):
         settings.encode_threads({"OHJAAMO_ENCODE_THREADS": "0"})
+
+
+def test_the_token_count_grows_with_the_text_and_stops_where_encoding_stops(e5: E5Encoder) -> None:
+    """The benchmark's cost per token counts what the model reads: more words, more tokens,
+    and nothing past the characters the encoder keeps."""
+    short = e5.token_count("Miten haen Kela-korttia?")
+    longer = e5.token_count("Miten haen Kela-korttia, kun olen juuri muuttanut Kemiin?")
+    assert 3 < short < longer
+    too_long = "kysymys " * MAX_ENCODED_CHARS
+    assert e5.token_count(too_long) == e5.token_count(too_long[:MAX_ENCODED_CHARS]) > longer

@@ -98,6 +98,10 @@ class E5Encoder:
         vectors = np.asarray(self._model.encode(clipped, E5_PREFIX_IS_QUERY), dtype=np.float32)
         return vectors.reshape(len(clipped), self.dim)
 
+    def token_count(self, text: str) -> int:
+        """Return how many tokens the model reads for `text` (its cost grows with them)."""
+        return int(self._model.token_count(text[:MAX_ENCODED_CHARS] or " ", E5_PREFIX_IS_QUERY))
+
 
 def load_encoder() -> Encoder | None:
     """Return the e5 encoder, or None when it cannot run on this machine (said once in the log)."""
