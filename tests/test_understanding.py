@@ -24,6 +24,7 @@ from bot.core.understanding import (
     confidence_features,
     fused_scores,
 )
+from tests.conftest import VECTOR_CACHE
 from tests.understanding_cases import (
     CRISIS_CASES,
     LATIN_LETTER_CASES,
@@ -213,6 +214,30 @@ def test_the_models_are_trained_again_when_one_example_of_the_content_changes(
         encoder, "models", same.model_key())
     assert cache.path_for(encoder, "models", data.model_key()) != cache.path_for(
         encoder, "models", changed.model_key())
+
+
+def test_each_sentence_of_an_ordinary_story_is_taught_as_not_danger(
+        assistant: Assistant) -> None:
+    """One sentence of a long message is read alone; the danger model learns what the
+    sentences of ordinary stories look like alone, so they stay under the sentence threshold
+    (without them about 5 % of these sentences were over it)."""
+    data = TrainingSet.from_content(assistant.kb)
+    story = next(t for t in assistant.kb.packs["fi"].examples_of("rental-housing")
+                 if len(sentences(t)) > 1)
+    crisis_story = next(t for t in assistant.kb.packs["en"].crisis.all_examples()
+                        if len(sentences(t)) > 1)
+
+    assert set(sentences(story)) <= set(data.ordinary_sentences)
+    assert not set(sentences(crisis_story)) & set(data.ordinary_sentences)
+    assert data.danger_labels()[-len(data.ordinary_sentences):] == (
+        ("@ordinary_sentence",) * len(data.ordinary_sentences))
+    assert assistant.semantic is not None
+    vectors = EmbeddingCache(VECTOR_CACHE).vectors(assistant.semantic.encoder,
+                                                   list(data.ordinary_sentences), store=False)
+    tuning = assistant.understanding.tuning
+    danger = assistant.semantic.read_vectors(vectors).danger_per_segment(
+        tuning.danger_neighbour_weight)
+    assert float(np.mean(danger >= tuning.sentence_crisis)) < 0.02
 
 
 def test_every_language_teaches_crisis_examples_and_near_misses(assistant: Assistant) -> None:

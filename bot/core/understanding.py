@@ -72,9 +72,9 @@ class Tuning:
     sentence_topic: float = 0.30
     """Semantic probability from which one sentence is clearly about a topic ("Hi! How do I
     register at Kela?" answers the question, not the greeting)."""
-    crisis: float = 0.40
+    crisis: float = 0.38
     """Crisis probability of the whole message from which the semantic detector fires."""
-    sentence_crisis: float = 0.53
+    sentence_crisis: float = 0.41
     """Crisis probability of one sentence of a longer message from which it fires. The two
     thresholds are the pair that catches the most held-out crisis examples (alone and
     inside held-out stories) while flagging at most 1 % of held-out questions and intents
@@ -94,7 +94,7 @@ class Tuning:
     """...or from which it counts when the semantic crisis probability of the whole
     message is at least `crisis_confirmation` ("How do I find an apartment to rent?"
     shares words with a crisis example, but means no danger)."""
-    crisis_confirmation: float = 0.3
+    crisis_confirmation: float = 0.2
     lexical_only_answer: float = 0.40
     lexical_only_candidate: float = 0.28
     lexical_only_margin: float = 0.04
