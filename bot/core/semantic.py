@@ -45,8 +45,8 @@ CRISIS_PREFIX, NEAR_MISS = "@crisis:", "@near_miss"
 ORDINARY_SENTENCE = "@ordinary_sentence"
 """The danger model's class for each sentence of an ordinary example of several sentences
 (an entry's story, a near miss): one sentence of a long message is read alone, and a
-sentence such as "nobody has offered her anything" from a story about an integration plan
-must not read as danger once it stands alone."""
+sentence such as "the kids cried all evening" from a story about daycare hours must not
+read as danger once it stands alone."""
 TOPIC_L2, DANGER_L2 = 1e-3, 1e-2
 """Weight decay of the two models, chosen by cross-validation on the content."""
 NEIGHBOUR_WEIGHT, NEIGHBOURS, NEIGHBOUR_TEMPERATURE = 0.5, 3, 0.01
