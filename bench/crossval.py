@@ -40,7 +40,12 @@ from bot.core.encoding import E5Encoder, EmbeddingCache  # noqa: E402
 from bot.core.loading import load_knowledge_base  # noqa: E402
 from bot.core.matching import INTENT_PREFIX, Match, Matcher  # noqa: E402
 from bot.core.safety import CrisisDetector  # noqa: E402
-from bot.core.semantic import INTENT_LABELS, SemanticLayer, TrainingSet, sentences  # noqa: E402
+from bot.core.semantic import (  # noqa: E402
+    INTENT_LABELS,
+    SemanticLayer,
+    TrainingSet,
+    sentences_read_alone,
+)
 from bot.core.understanding import (  # noqa: E402
     CRISIS_LABEL,
     Decision,
@@ -132,8 +137,7 @@ def observe(kb: KnowledgeBase, items: list[Item], folds: int,
     all_texts = data.all_texts()
     vectors = cache.vectors(encoder, all_texts)
     position = {t: i for i, t in enumerate(all_texts)}
-    pieces = sorted({s for it in items for s in sentences(it.text)
-                     if len(sentences(it.text)) > 1})
+    pieces = sorted({s for it in items for s in sentences_read_alone(it.text)})
     piece_vectors = cache.vectors(encoder, pieces)
     piece_at = {t: i for i, t in enumerate(pieces)}
     observations: list[Observation] = []
@@ -143,16 +147,15 @@ def observe(kb: KnowledgeBase, items: list[Item], folds: int,
         held_items = [it for it in items if it.fold == fold]
         held = {(it.lang, it.text) for it in held_items}
         reduced = without_fold(kb, held)
-        layer = SemanticLayer.fit(encoder, TrainingSet.from_content(reduced), np.stack(
-            [vectors[position[t]] for t in TrainingSet.from_content(reduced).all_texts()]))
+        training = TrainingSet.from_content(reduced)
+        layer = SemanticLayer.fit(encoder, training, np.stack(
+            [vectors[position[t]] for t in training.all_texts()]))
         layers.append(layer)
         matcher = Matcher(reduced)
         crisis = CrisisDetector(reduced, matcher.document_share)
         for it in held_items:
-            parts = sentences(it.text)
-            rows = [vectors[position[it.text]]]
-            if len(parts) > 1:
-                rows += [piece_vectors[piece_at[p]] for p in parts]
+            rows = [vectors[position[it.text]],
+                    *(piece_vectors[piece_at[p]] for p in sentences_read_alone(it.text))]
             observations.append(Observation(it, matcher.rank(it.text[:1000], prefer=[it.lang]),
                                             np.stack(rows), crisis.is_crisis(it.text)))
         print(f"fold {fold + 1}/{folds}: {len(held_items)} held out, "

@@ -46,7 +46,7 @@ from bot.core.evaluation import Case, Report, evaluate, read_cases  # noqa: E402
 from bot.core.loading import load_knowledge_base  # noqa: E402
 from bot.core.normalising import fold  # noqa: E402
 from bot.core.replies import Message, Reply, ReplyKind  # noqa: E402
-from bot.core.semantic import SemanticLayer, sentences  # noqa: E402
+from bot.core.semantic import SemanticLayer, sentences_read_alone  # noqa: E402
 
 MARK_START = "<!-- matcher-bench:start -->"
 MARK_END = "<!-- matcher-bench:end -->"
@@ -158,8 +158,7 @@ def encoding_cost(encoder: object, cases: list[Case]) -> EncodingCost:
     in a longer one, each sentence), and fit time = fixed + per token x tokens."""
     tokens, times = [], []
     for case in cases:
-        parts = sentences(case.text)
-        segments = [case.text, *parts] if len(parts) > 1 else [case.text]
+        segments = [case.text, *sentences_read_alone(case.text)]
         tokens.append(sum(encoder.token_count(s) for s in segments))  # type: ignore[attr-defined]
         start = time.perf_counter()
         encoder.encode(segments)  # type: ignore[attr-defined]

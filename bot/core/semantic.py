@@ -114,9 +114,11 @@ class TrainingSet:
                 return [*examples, *(spelt for text in examples
                                      for spelt in latin_spellings(text, lang))]
             for entry_id in pack.entries:
-                for text in with_latin(pack.examples_of(entry_id)):
+                examples = pack.examples_of(entry_id)
+                for text in with_latin(examples):
                     texts.append(text)
                     labels.append(entry_id)
+                parts.extend(p for text in examples for p in sentences_read_alone(text))
             for name in INTENT_LABELS:
                 for text in with_latin(pack.intents.get(name, ())):
                     texts.append(text)
@@ -126,9 +128,7 @@ class TrainingSet:
                 crisis.extend(spelt)
                 kinds.extend([kind] * len(spelt))
             near.extend(with_latin(tuple(pack.crisis.not_crisis)))
-            for entry_id in pack.entries:
-                parts.extend(_sentences_of_stories(pack.examples_of(entry_id)))
-            parts.extend(_sentences_of_stories(pack.crisis.not_crisis))
+            parts.extend(p for text in pack.crisis.not_crisis for p in sentences_read_alone(text))
         whole = {*texts, *crisis, *near}
         ordinary = tuple(p for p in dict.fromkeys(parts) if p not in whole)
         return cls(tuple(texts), tuple(labels), tuple(crisis), tuple(kinds), tuple(near),
@@ -205,9 +205,7 @@ class SemanticLayer:
 
     def read(self, text: str) -> Reading:
         """Read `text` whole and, when it has several sentences, each of its last ones."""
-        parts = sentences(text)
-        segments = [text, *parts] if len(parts) > 1 else [text]
-        vectors = self.encoder.encode(segments)
+        vectors = self.encoder.encode([text, *sentences_read_alone(text)])
         return self.read_vectors(vectors)
 
     def read_vectors(self, vectors: NDArray[np.float32]) -> Reading:
@@ -272,9 +270,11 @@ def danger_vote(closeness: NDArray[np.float32], crisis_columns: list[int]) -> ND
     return result
 
 
-def _sentences_of_stories(examples: tuple[str, ...]) -> list[str]:
-    """Return the sentences that the reader reads alone in examples of several sentences."""
-    return [part for text in examples if len(parts := sentences(text)) > 1 for part in parts]
+def sentences_read_alone(text: str) -> list[str]:
+    """Return the sentences the reader also reads one by one: the last few of a message of
+    several sentences, none of a message of one (it is read whole anyway)."""
+    parts = sentences(text)
+    return parts if len(parts) > 1 else []
 
 
 def sentences(text: str) -> list[str]:
