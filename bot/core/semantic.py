@@ -37,6 +37,8 @@ from numpy.typing import NDArray
 from bot.core.classifier import SoftmaxClassifier
 from bot.core.content import KnowledgeBase
 from bot.core.encoding import EmbeddingCache, Encoder
+from bot.core.ngrams import SETTINGS as NGRAM_SETTINGS
+from bot.core.ngrams import NgramClassifier
 from bot.core.romanising import latin_spellings
 
 INTENT_LABELS = ("greeting", "thanks", "handoff", "out_of_scope")
@@ -72,6 +74,9 @@ class Reading:
     danger: NDArray[np.float32]
     """Crisis probability per segment (the whole message first, then each sentence), as
     the danger model says (column 0) and as its nearest examples vote (column 1)."""
+    spelling: NDArray[np.float32] | None = None
+    """The character n-gram model's probabilities of the whole message, in the order of
+    `labels` (None when the layer has no such model)."""
 
     def danger_per_segment(self, neighbour_weight: float) -> NDArray[np.float32]:
         """Return the crisis probability of the whole message, then of each sentence, the
@@ -137,7 +142,8 @@ class TrainingSet:
     def model_key(self) -> tuple[str, ...]:
         """Return everything the models learn from, as the key of their cache file."""
         return (*self.all_texts(), *self.labels, f"examples={len(self.texts)}",
-                *self.crisis_kinds, f"models=topics-l2={TOPIC_L2},danger-l2={DANGER_L2}")
+                *self.crisis_kinds, f"models=topics-l2={TOPIC_L2},danger-l2={DANGER_L2}",
+                NGRAM_SETTINGS)
 
     def danger_labels(self) -> tuple[str, ...]:
         """Return the danger model's label of every text of `all_texts`."""
@@ -155,12 +161,17 @@ class SemanticLayer:
 
     def __init__(self, encoder: Encoder, topics: SoftmaxClassifier,
                  danger: SoftmaxClassifier, examples: NDArray[np.float32],
-                 example_labels: tuple[str, ...]) -> None:
+                 example_labels: tuple[str, ...], ngrams: NgramClassifier | None = None) -> None:
         """`examples` and `example_labels` are every example the danger model learnt from
-        (the topic model's come first)."""
+        (the topic model's come first); `ngrams` learnt from the topic model's examples."""
         self.encoder = encoder
         self.topics = topics
         self.danger = danger
+        self.ngrams = ngrams
+        if ngrams is not None and set(ngrams.labels) != set(topics.labels):
+            raise ValueError("the n-gram model and the topic model learnt other labels")
+        self._ngram_columns = ([ngrams.labels.index(label) for label in topics.labels]
+                               if ngrams is not None else [])
         # One neighbour search serves both votes: the topic classes are danger classes too,
         # with the same examples.
         self._neighbours = _Neighbours(examples, example_labels, danger.labels)
@@ -185,31 +196,35 @@ class SemanticLayer:
             try:
                 return cls(encoder, SoftmaxClassifier.from_arrays(stored, "topics."),
                            SoftmaxClassifier.from_arrays(stored, "danger."),
-                           vectors, data.danger_labels())
+                           vectors, data.danger_labels(),
+                           NgramClassifier.from_arrays(stored, "ngrams."))
             except (KeyError, ValueError):
                 pass  # an older cache format: train again
         layer = cls.fit(encoder, data, vectors)
+        assert layer.ngrams is not None
         cache.store_arrays(encoder, "models", model_key, {
-            **layer.topics.to_arrays("topics."), **layer.danger.to_arrays("danger.")})
+            **layer.topics.to_arrays("topics."), **layer.danger.to_arrays("danger."),
+            **layer.ngrams.to_arrays("ngrams.")})
         return layer
 
     @classmethod
     def fit(cls, encoder: Encoder, data: TrainingSet,
             vectors: NDArray[np.float32]) -> SemanticLayer:
-        """Fit both models on already encoded examples (cross-validation uses this)."""
+        """Fit the models on already encoded examples (cross-validation uses this)."""
         n = len(data.texts)
         topics = SoftmaxClassifier.fit(vectors[:n], data.labels, l2=TOPIC_L2)
         labels = data.danger_labels()
         return cls(encoder, topics, SoftmaxClassifier.fit(vectors, labels, l2=DANGER_L2),
-                   vectors, labels)
+                   vectors, labels, NgramClassifier.fit(data.texts, data.labels))
 
     def read(self, text: str) -> Reading:
         """Read `text` whole and, when it has several sentences, each of its last ones."""
         vectors = self.encoder.encode([text, *sentences_read_alone(text)])
-        return self.read_vectors(vectors)
+        return self.read_vectors(vectors, text)
 
-    def read_vectors(self, vectors: NDArray[np.float32]) -> Reading:
-        """Read already encoded segments: the whole message first, then its sentences."""
+    def read_vectors(self, vectors: NDArray[np.float32], text: str | None = None) -> Reading:
+        """Read already encoded segments: the whole message first, then its sentences
+        (`text`, the whole message, is also read by the n-gram model)."""
         closeness = self._neighbours.closeness(vectors)
         topics = ((1 - NEIGHBOUR_WEIGHT) * self.topics.probabilities(vectors)
                   + NEIGHBOUR_WEIGHT * _vote(closeness[:, self._topic_columns]))
@@ -217,7 +232,9 @@ class SemanticLayer:
         danger = np.stack([self.danger.probabilities(vectors)[:, columns].sum(axis=1),
                            danger_vote(closeness, columns)],
                           axis=1).astype(np.float32)
-        return Reading(self.labels, topics[0], topics[1:], danger)
+        spelling = (self.ngrams.probabilities(text)[self._ngram_columns]
+                    if self.ngrams is not None and text is not None else None)
+        return Reading(self.labels, topics[0], topics[1:], danger, spelling)
 
 
 class _Neighbours:

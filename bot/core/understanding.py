@@ -2,7 +2,8 @@
 
     crisis net       phrase rules, the semantic crisis detector, the lexical crisis
                      intent: any one of them is enough, and it is checked first
-    lexical ranking  `Matcher`: keywords, typos, office words, Latin-letter ar/fa/ru
+    lexical ranking  `Matcher`: keywords, typos, office words, Latin-letter ar/fa/ru;
+                     blended with the character n-gram model (`with_spelling`)
     semantic ranking `SemanticLayer`: stories, slang, learner grammar, out of scope
     decision         the two rankings fused into one: answer, offer choices, an
                      intent (greeting, thanks, handoff), or "I don't know"; how sure
@@ -46,11 +47,15 @@ class Tuning:
     mistakes). The lexical-only values are the earlier matcher's, cross-validated the same way.
     """
 
-    semantic_weight: float = 0.5
+    semantic_weight: float = 0.4
     """Share of the semantic probability in a fused score; the rest is the lexical score."""
-    semantic_weight_by_language: tuple[tuple[str, float], ...] = (("so", 0.3), ("ru", 0.6))
+    semantic_weight_by_language: tuple[tuple[str, float], ...] = (("en", 0.5),)
     """The share for a reader's language where its held-out messages are decided clearly
-    better with another one (the encoder reads Somali less well than the others)."""
+    better with another one. (Somali had 0.3 before the character n-gram model: the encoder
+    reads it less well; with the n-gram model in the lexical score it no longer needs one.)"""
+    ngram_weight: float = 0.4
+    """Share of the character n-gram model's probability in a lexical score (`with_spelling`);
+    the rest is the lexical matcher's own score."""
     sentence_weight: float = 0.2
     """In a message of several sentences, the share of the question's own sentence (the
     last one) in the semantic probabilities; the rest is the whole message."""
@@ -61,11 +66,11 @@ class Tuning:
     """Below this confidence the assistant says honestly that it does not know."""
     margin: float = 0.06
     """A rival within this fused score of the best is offered beside it instead of guessing."""
-    lexical_sure: float = 0.65
+    lexical_sure: float = 0.55
     """A best topic that the lexical matcher also puts first with at least this score is
     answered whatever the confidence says (the encoder reads some languages poorly)."""
     confidence_weights: tuple[float, ...] = (
-        -0.3459, -0.3949, 6.6821, 3.5349, -1.146, 0.424, 0.5356, -4.1807, 1.2444)
+        -0.0493, -1.4108, 6.099, 4.2934, -0.4077, 0.2176, 0.4287, -3.5728, 0.5478)
     """The answer confidence's logistic weights: a bias, then one per feature of
     `CONFIDENCE_FEATURES`, fitted on held-out example messages by `bench/crossval.py`."""
     intent: float = 0.40
@@ -187,6 +192,7 @@ def _decide_meaning(ranked: list[Match], reading: Reading | None, tuning: Tuning
     if reading is None:
         return _decide_lexical(ranked, tuning, lang)
     tuning = for_language(tuning, reader_lang)
+    ranked = with_spelling(ranked, reading, tuning, lang)
     scores = fused_scores(ranked, reading, tuning)
     order = sorted(scores, key=lambda label: -scores[label])
     best = order[0]
@@ -275,6 +281,25 @@ def semantic_crisis(reading: Reading, tuning: Tuning, lexical_crisis: float = 0.
     return (whole >= tuning.crisis or sentence >= tuning.sentence_crisis
             or (lexical_crisis >= tuning.lexical_crisis_confirmed
                 and whole >= tuning.crisis_confirmation))
+
+
+def with_spelling(ranked: list[Match], reading: Reading, tuning: Tuning,
+                  lang: str | None = None) -> list[Match]:
+    """Return the lexical ranking with the character n-gram model's probabilities blended
+    in (`Tuning.ngram_weight`), best first; the crisis label keeps its own score."""
+    if reading.spelling is None or not tuning.ngram_weight:
+        return ranked
+    share = tuning.ngram_weight
+    lexical = {m.topic: m for m in ranked}
+    blended = {label: Match(label, share * float(p), lang or "")
+               for label, p in zip(reading.labels, reading.spelling, strict=True)}
+    for label, match in lexical.items():
+        if label == CRISIS_LABEL:
+            blended[label] = match
+        else:
+            blended[label] = Match(label, (1 - share) * match.score + (
+                blended[label].score if label in blended else 0.0), match.lang)
+    return sorted(blended.values(), key=lambda m: -m.score)
 
 
 def fused_scores(ranked: list[Match], reading: Reading, tuning: Tuning) -> dict[str, float]:
