@@ -67,7 +67,7 @@ class Tuning:
     rejects 92 % of held-out out-of-scope messages; on the content of 2026-12-07, with its
     harder out-of-scope examples, no band below 0.70 did, so choices come from close rivals
     alone.)"""
-    margin: float = 0.10
+    margin: float = 0.06
     """A rival within this fused score of the best is offered beside it instead of guessing."""
     lexical_sure: float = 1.01
     """A best topic that the lexical matcher also puts first with at least this score is
