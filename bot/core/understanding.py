@@ -74,7 +74,7 @@ class Tuning:
     answered whatever the confidence says (1.01: off; with the n-gram model inside the
     lexical score the confidence already weighs it)."""
     confidence_weights: tuple[float, ...] = (
-        0.0273, -0.6951, 6.4264, 3.1628, -0.6893, 0.1334, 0.2139, -4.2641, 0.642)
+        0.0105, -0.6843, 6.4699, 3.1554, -0.6888, 0.135, 0.2262, -4.1939, 0.6309)
     """The answer confidence's logistic weights: a bias, then one per feature of
     `CONFIDENCE_FEATURES`, fitted on held-out example messages by `bench/crossval.py`."""
     intent: float = 0.40
