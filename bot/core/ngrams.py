@@ -92,7 +92,6 @@ class NgramClassifier:
                                   np.asarray(character_idf, dtype=np.float32), 0)
         self._words = _Block({t: i for i, t in enumerate(words)},
                              np.asarray(word_idf, dtype=np.float32), len(characters))
-        self._vocabulary = (characters, words)
         self.weights = weights
         self.bias = bias
 
@@ -130,11 +129,11 @@ class NgramClassifier:
 
     def to_arrays(self, prefix: str) -> dict[str, NDArray[np.generic]]:
         """Return the model as named arrays (for `numpy.savez`)."""
-        characters, words = self._vocabulary
+        # A block's columns are numbered in the order of its vocabulary (dicts keep it).
         return {prefix + "labels": np.array(self.labels),
-                prefix + "characters": np.array(characters, dtype=str),
+                prefix + "characters": np.array(list(self._characters.columns), dtype=str),
                 prefix + "character_idf": self._characters.idf,
-                prefix + "words": np.array(words, dtype=str),
+                prefix + "words": np.array(list(self._words.columns), dtype=str),
                 prefix + "word_idf": self._words.idf,
                 prefix + "weights": self.weights, prefix + "bias": self.bias}
 
