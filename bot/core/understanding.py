@@ -81,14 +81,14 @@ class Tuning:
     sentence_topic: float = 0.30
     """Semantic probability from which one sentence is clearly about a topic ("Hi! How do I
     register at Kela?" answers the question, not the greeting)."""
-    crisis: float = 0.40
+    crisis: float = 0.39
     """Crisis probability of the whole message from which the semantic detector fires."""
     sentence_crisis: float = 0.41
     """Crisis probability of one sentence of a longer message from which it fires. The two
     thresholds are the pair that catches the most held-out crisis examples (alone and
     inside held-out stories) while flagging at most 1 % of held-out questions and intents
-    (`--max-false-crisis 0.01`) and at most 15 % of held-out near misses such as "fire
-    insurance" (`--max-near-misses 0.15`). The near misses are written to sit as close to
+    (`--max-false-crisis 0.01`) and at most 17 % of held-out near misses such as "fire
+    insurance" (`--max-near-misses 0.17`). The near misses are written to sit as close to
     danger as an ordinary message can ("the smoke detector beeps, how do I change the
     battery"); with 10 % the sweep raised the whole-message threshold so far that it
     caught 86.8 % instead of 90.2 % of held-out crisis examples, at nearly the same false
@@ -98,19 +98,20 @@ class Tuning:
     danger_neighbour_weight: float = 0.5
     """Share of the nearest examples' vote in the crisis probability; the rest is the
     danger model's."""
-    lexical_crisis: float = 0.80
+    lexical_crisis: float = 0.70
     """Lexical similarity to a crisis example from which it counts as a crisis (chosen with
     the semantic detector's settings, under the same false-alarm bounds)..."""
     lexical_crisis_confirmed: float = 0.55
     """...or from which it counts when the semantic crisis probability of the whole
     message is at least `crisis_confirmation` ("How do I find an apartment to rent?"
     shares words with a crisis example, but means no danger)."""
-    crisis_confirmation: float = 0.3
+    crisis_confirmation: float = 0.2
     """(Off, 1.01, on the fifth round's content, where it caught no held-out crisis example
     more; on the sixth round's content the sweep chose 0.2 within the same false-alarm
     bounds: 89.9 % of held-out crisis examples caught. On the seventh round's content, with
     near misses that say outright that no one is in danger and crisis examples said
-    calmly, it chose 0.3 and `crisis` 0.40: 88.9 % caught at 0.98 % false alarms.)"""
+    calmly, 0.2 again and `lexical_crisis` 0.70, under a near-miss bound of 17 %: 89.6 %
+    caught at 1.00 % false alarms.)"""
     lexical_only_answer: float = 0.40
     lexical_only_candidate: float = 0.28
     lexical_only_margin: float = 0.04
