@@ -241,13 +241,13 @@ def score(observations: list[Observation], tuning: Tuning,
     result: dict[str, Scores] = defaultdict(Scores)
     for index, obs in enumerate(observations):
         chosen = by_fold[obs.item.fold] if by_fold is not None else tuning
-        decision = decided(obs, readings[index] if readings is not None else None, chosen)
+        decision = decision_of(obs, readings[index] if readings is not None else None, chosen)
         for key in (obs.item.lang, "all"):
             result[key].add(obs.item.expect, decision)
     return result
 
 
-def decided(obs: Observation, reading: Any, tuning: Tuning) -> Decision:
+def decision_of(obs: Observation, reading: Any, tuning: Tuning) -> Decision:
     """Return what the assistant decides for one held-out message."""
     if obs.phrase_crisis:
         return Decision(Verdict.CRISIS)
@@ -261,7 +261,7 @@ def fold_objectives(observations: list[Observation], readings: dict[int, Any],
     per_fold: dict[int, Scores] = defaultdict(Scores)
     for index, obs in enumerate(observations):
         per_fold[obs.item.fold].add(obs.item.expect,
-                                    decided(obs, readings[index], by_fold[obs.item.fold]))
+                                    decision_of(obs, readings[index], by_fold[obs.item.fold]))
     return np.array([per_fold[k].objective() for k in sorted(per_fold)])
 
 
@@ -336,6 +336,12 @@ def confidence_examples(observations: list[Observation], readings: dict[int, Any
     return x, y, np.array([observations[i].item.fold for i, _, _ in picked])
 
 
+def with_fold_confidences(trial: Tuning, inner: dict[int, Tuning]) -> dict[int, Tuning]:
+    """Return, per fold, `trial` with the confidence weights `inner` fitted without it."""
+    return {k: dataclasses.replace(trial, confidence_weights=t.confidence_weights)
+            for k, t in inner.items()}
+
+
 def inner_confidences(observations: list[Observation], readings: dict[int, Any],
                       tuning: Tuning, folds: int) -> dict[int, Tuning]:
     """Return, per fold, `tuning` with confidence weights fitted without that fold, so each
@@ -364,9 +370,7 @@ def confidence_settings(observations: list[Observation], readings: dict[int, Any
     inner = inner_confidences(observations, readings, tuning, folds)
 
     def decided(trial: Tuning) -> Scores:
-        by_fold = {k: dataclasses.replace(trial, confidence_weights=t.confidence_weights)
-                   for k, t in inner.items()}
-        return score(observations, trial, readings, by_fold)["all"]
+        return score(observations, trial, readings, with_fold_confidences(trial, inner))["all"]
 
     def objective(trial: Tuning) -> float:
         return decided(trial).objective()
@@ -408,11 +412,8 @@ def kept_unless_clearly_better(observations: list[Observation], readings: dict[i
     kept = dataclasses.replace(challenger, **{name: getattr(incumbent, name)
                                               for name in DECISION_SETTINGS})
 
-    def per_fold(trial: Tuning) -> NDArray[np.float64]:
-        return fold_objectives(observations, readings, {
-            k: dataclasses.replace(trial, confidence_weights=t.confidence_weights)
-            for k, t in inner.items()})
-    gain = per_fold(challenger) - per_fold(kept)
+    gain = (fold_objectives(observations, readings, with_fold_confidences(challenger, inner))
+            - fold_objectives(observations, readings, with_fold_confidences(kept, inner)))
     error = float(gain.std(ddof=1)) / np.sqrt(len(gain)) if len(gain) > 1 else 0.0
     print(f"decision settings: gain over the incumbent {gain.mean():+.4f} "
           f"(standard error {error:.4f}) per fold", file=sys.stderr)
@@ -431,9 +432,8 @@ def with_language_weights(observations: list[Observation], readings: dict[int, A
 
         def objective(weight: float, mine: list[Observation] = mine,
                       mine_readings: dict[int, Any] = mine_readings) -> float:
-            by_fold = {k: dataclasses.replace(tuning, semantic_weight=weight,
-                                              confidence_weights=t.confidence_weights)
-                       for k, t in inner.items()}
+            by_fold = with_fold_confidences(
+                dataclasses.replace(tuning, semantic_weight=weight), inner)
             return score(mine, tuning, mine_readings, by_fold)["all"].objective()
         best = max((0.2, 0.3, 0.4, 0.5, 0.6, 0.7), key=objective)
         if best != tuning.semantic_weight and objective(best) > objective(
