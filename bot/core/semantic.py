@@ -191,7 +191,7 @@ class SemanticLayer:
         vectors = cache.vectors(encoder, texts)
         # The trained models are cached too, keyed by every text and label they learnt from.
         model_key = data.model_key()
-        stored = cache.arrays(encoder, "models", model_key)
+        stored = cache.arrays(encoder.name, "models", model_key)
         if stored is not None:
             try:
                 return cls(encoder, SoftmaxClassifier.from_arrays(stored, "topics."),
@@ -202,7 +202,7 @@ class SemanticLayer:
                 pass  # an older cache format: train again
         layer = cls.fit(encoder, data, vectors)
         assert layer.ngrams is not None
-        cache.store_arrays(encoder, "models", model_key, {
+        cache.store_arrays(encoder.name, "models", model_key, {
             **layer.topics.to_arrays("topics."), **layer.danger.to_arrays("danger."),
             **layer.ngrams.to_arrays("ngrams.")})
         return layer
