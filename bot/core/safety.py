@@ -68,10 +68,30 @@ class CrisisDetector:
         """Return True when `text` matches a crisis phrase of any language."""
         for lang, phrases in self.phrases.items():
             for reading in _readings(text, lang):
-                words = [w for w in stems(reading, lang) if w]
+                words = _Words([w for w in stems(reading, lang) if w])
                 if words and any(_appears(phrase, words) for phrase in phrases):
                     return True
         return False
+
+
+class _Words:
+    """A message's stems, and where each phrase word was found among them (asked once per
+    message, not once per phrase: thousands of phrases share their words)."""
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = words
+        self._found: dict[str, list[int]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.words)
+
+    def positions(self, needle: str) -> list[int]:
+        """Return, in order, the positions of the words that are `needle` (see _same_word)."""
+        found = self._found.get(needle)
+        if found is None:
+            found = self._found[needle] = [i for i, word in enumerate(self.words)
+                                           if _same_word(needle, word)]
+        return found
 
 
 def _readings(text: str, lang: str) -> list[str]:
@@ -85,17 +105,14 @@ def _readings(text: str, lang: str) -> list[str]:
     return [text, unjoined] if unjoined != text else [text]
 
 
-def _appears(phrase: CrisisPhrase, words: list[str]) -> bool:
+def _appears(phrase: CrisisPhrase, words: _Words) -> bool:
     """Tell whether the phrase's words occur in order within a short span of `words`."""
     window = phrase.length + EXTRA_WORDS
-    first = phrase.required[0]
-    for start, word in enumerate(words):
-        if not _same_word(first, word):
-            continue
+    for start in words.positions(phrase.required[0]):
         position = start
         for needle in phrase.required[1:]:
-            position = next((i for i in range(position + 1, min(len(words), start + window))
-                             if _same_word(needle, words[i])), -1)
+            position = next((i for i in words.positions(needle)
+                             if position < i < start + window), -1)
             if position < 0:
                 break
         else:
