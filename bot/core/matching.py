@@ -12,8 +12,8 @@ scores are averaged:
 
 Both run on inverted indexes (`bot.core.lexical_index`) built at load time and kept in
 the cache folder, so a reply costs little even when the knowledge base is a hundred times
-larger, and a restart with unchanged content and code does not build them again. Russian, Arabic and
-Persian questions are also indexed in Latin letters, for people who type them so.
+larger, and a restart with unchanged content and code does not build them again. Russian,
+Arabic and Persian questions are also indexed in Latin letters, for people who type them so.
 """
 
 from __future__ import annotations
