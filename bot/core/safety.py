@@ -68,8 +68,11 @@ class CrisisDetector:
         """Return True when `text` matches a crisis phrase of any language."""
         for lang, phrases in self.phrases.items():
             for reading in _readings(text, lang):
-                words = _Words([w for w in stems(reading, lang) if w])
-                if words and any(_appears(phrase, words) for phrase in phrases):
+                words = [w for w in stems(reading, lang) if w]
+                if not words:
+                    continue
+                found = _Words(words)  # one per reading: every phrase shares its lookups
+                if any(_appears(phrase, found) for phrase in phrases):
                     return True
         return False
 
@@ -81,9 +84,6 @@ class _Words:
     def __init__(self, words: list[str]) -> None:
         self.words = words
         self._found: dict[str, list[int]] = {}
-
-    def __bool__(self) -> bool:
-        return bool(self.words)
 
     def positions(self, needle: str) -> list[int]:
         """Return, in order, the positions of the words that are `needle` (see _same_word)."""
